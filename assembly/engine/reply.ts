@@ -1,0 +1,85 @@
+// Building replies into TX. Every reply starts inside the Relay-reply chain
+// (if the request was relayed), carries the server's and the client's
+// identifiers, and ends by closing that chain.
+
+import { TX, TX_SIZE } from "../abi";
+import * as C from "../wire/codes";
+import { wStart, wU8, wU16, wU24, wBytes, wOption, wOptionU32, optOpen, optClose, wOk, wLength } from "../wire/writer";
+import { wrapOpen, wrapClose } from "../relay/wrap";
+import * as R from "./request";
+import { duidPtr, duidLen } from "./duid";
+import { ifaceLinkLocal } from "./iface";
+import * as Cfg from "./config";
+
+/** Starts a reply of `type`: relay layers, header, Server ID, Client ID. */
+export function replyOpen(type: u32): void {
+  wStart(TX, TX_SIZE);
+  wrapOpen();
+  wU8(type);
+  wU24(R.xid);
+  wOption(C.OPT_SERVERID, duidPtr(), duidLen());
+  if (R.clientId != 0) wOption(C.OPT_CLIENTID, R.clientId, R.clientIdLen);
+}
+
+/** Closes the relay layers. Returns the reply length, or 0 when it did not fit. */
+export function replyClose(): u32 {
+  wrapClose();
+  return wOk() ? wLength() : 0;
+}
+
+/** A Status Code option (RFC 8415 section 21.13) with an empty message. */
+export function writeStatus(code: u32): void {
+  optOpen(C.OPT_STATUS_CODE);
+  wU16(code);
+  optClose();
+}
+
+/** Appends a configured, pre-encoded option blob when it is not empty. */
+function writeBlob(slot: u32, kind: i32): void {
+  const n = Cfg.cfgBlobLen(slot, kind);
+  if (n != 0) wBytes(Cfg.cfgBlob(slot, kind), n);
+}
+
+/** The configuration options a client may ask for with its ORO (RFC 8415
+ *  section 21.7). DNS (23) and the domain list (24) are also sent to a client
+ *  that sent no ORO at all, as the reference server always sent them. */
+export function writeRequestedOptions(slot: u32): void {
+  const noOro = R.oro == 0;
+  if (noOro || R.requested(C.OPT_DNS_SERVERS)) {
+    if (Cfg.cfgBlobLen(slot, Cfg.BLOB_DNS) != 0) {
+      writeBlob(slot, Cfg.BLOB_DNS);
+    } else {
+      // Nothing configured: the interface's link-local address (reference behaviour).
+      const ll = ifaceLinkLocal(slot);
+      if (ll != 0) wOption(C.OPT_DNS_SERVERS, ll, 16);
+    }
+  }
+  if (noOro || R.requested(C.OPT_DOMAIN_LIST)) writeBlob(slot, Cfg.BLOB_DOMAIN);
+  if (R.requested(C.OPT_NTP_SERVER)) writeBlob(slot, Cfg.BLOB_NTP);
+  if (R.requested(C.OPT_SNTP_SERVERS)) writeBlob(slot, Cfg.BLOB_SNTP);
+}
+
+/** Operator-forced raw options (`dhcpv6_raw`), appended verbatim to every reply. */
+export function writeRawOptions(slot: u32): void {
+  writeBlob(slot, Cfg.BLOB_RAW);
+}
+
+/** Reply to Information-request (RFC 8415 section 18.3.6). */
+export function replyInformation(slot: u32): u32 {
+  replyOpen(C.MSG_REPLY);
+  writeRequestedOptions(slot);
+  // RFC 8415 section 21.23: only in a Reply to Information-request.
+  wOptionU32(C.OPT_INFORMATION_REFRESH_TIME, Cfg.cfgRefresh(slot));
+  wOptionU32(C.OPT_INF_MAX_RT, Cfg.cfgInfMaxRt(slot));
+  writeRawOptions(slot);
+  return replyClose();
+}
+
+/** Reply to a Request, Renew, Release or Decline sent by unicast without our
+ *  permission (RFC 8415 section 18.3.2 and following): Server ID, Client ID,
+ *  status UseMulticast and nothing else. */
+export function replyUseMulticast(): u32 {
+  replyOpen(C.MSG_REPLY);
+  writeStatus(C.STATUS_USE_MULTICAST);
+  return replyClose();
+}

@@ -1,0 +1,78 @@
+// The client message, parsed once into a summary: where each option the
+// server acts on lies. Nothing after this walks the options again.
+//
+//    0                   1                   2                   3
+//    0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+//   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//   |    msg-type   |               transaction-id                  |
+//   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+//   .                            options                            .
+//   (RFC 8415 section 8)
+
+import { ld8, ld16 } from "../wire/bytes";
+import * as C from "../wire/codes";
+import { optFits, optCode, optLen, optData, optNext } from "../wire/options";
+
+export let msgType: u32 = 0;
+export let xid: u32 = 0;
+export let clientId: usize = 0; // option data, 0 when absent
+export let clientIdLen: u32 = 0;
+export let serverId: usize = 0;
+export let serverIdLen: u32 = 0;
+export let oro: usize = 0; // option data, 0 when absent
+export let oroLen: u32 = 0;
+export let iaCount: u32 = 0; // IA_NA, IA_TA and IA_PD options
+export let duplicateIds: bool = false; // more than one Client ID or Server ID
+
+/** Parses the client/server message of `len` bytes at `msg`. False when its
+ *  framing is broken (short header, an option running past the end). */
+export function parseRequest(msg: usize, len: u32): bool {
+  clientId = 0;
+  clientIdLen = 0;
+  serverId = 0;
+  serverIdLen = 0;
+  oro = 0;
+  oroLen = 0;
+  iaCount = 0;
+  duplicateIds = false;
+  if (len < C.CLIENT_HEADER_LEN) return false;
+  msgType = ld8(msg);
+  xid = (ld8(msg + 1) << 16) | ld16(msg + 2);
+  const end = msg + len;
+  let p = msg + C.CLIENT_HEADER_LEN;
+  while (p < end) {
+    if (!optFits(p, end)) return false;
+    const code = optCode(p);
+    if (code == C.OPT_CLIENTID) {
+      if (clientId != 0) duplicateIds = true;
+      clientId = optData(p);
+      clientIdLen = optLen(p);
+    } else if (code == C.OPT_SERVERID) {
+      if (serverId != 0) duplicateIds = true;
+      serverId = optData(p);
+      serverIdLen = optLen(p);
+    } else if (code == C.OPT_ORO) {
+      oro = optData(p);
+      oroLen = optLen(p);
+    } else if (code == C.OPT_IA_NA || code == C.OPT_IA_TA || code == C.OPT_IA_PD) {
+      iaCount++;
+    }
+    p = optNext(p);
+  }
+  return true;
+}
+
+/** True when the client's Option Request option lists `code`. */
+export function requested(code: u32): bool {
+  const n = oroLen & ~1;
+  for (let i: u32 = 0; i < n; i += 2) {
+    if (ld16(oro + i) == code) return true;
+  }
+  return false;
+}
+
+/** True when the Client ID present is a plausible DUID (RFC 8415 section 11:
+ *  a 2-byte type and at most 128 bytes more). */
+export function clientIdValid(): bool {
+  return clientId != 0 && clientIdLen >= 3 && clientIdLen <= C.DUID_MAX_LEN;
+}

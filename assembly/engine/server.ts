@@ -1,0 +1,91 @@
+// The server's entry point for one datagram: classify, unwrap the relay
+// layers, validate (RFC 8415 section 16), answer. Every datagram that gets no
+// reply is counted under the reason it was dropped.
+
+import * as A from "../abi";
+import * as C from "../wire/codes";
+import { ld8 } from "../wire/bytes";
+import { unwrapRelays, innerMessage, innerLength, hopCount, hopHasSourcePort, UNWRAP_OK, UNWRAP_HOP_LIMIT } from "../relay/hops";
+import * as R from "./request";
+import { cfgPresent, cfgMode } from "./config";
+import { ifaceUp } from "./iface";
+import { duidFor, duidMatches } from "./duid";
+import { replyInformation, replyUseMulticast } from "./reply";
+
+@inline function bump(stat: u32): void {
+  const p = A.STATS + <usize>stat * 4;
+  store<u32>(p, load<u32>(p) + 1);
+}
+
+function drop(stat: u32): i32 {
+  bump(stat);
+  return -<i32>stat;
+}
+
+/** Message types only a server or relay sends (RFC 8415 section 16: a server
+ *  discards them). */
+function isServerToClient(type: u32): bool {
+  return type == C.MSG_ADVERTISE || type == C.MSG_REPLY || type == C.MSG_RECONFIGURE || type == C.MSG_RELAY_REPL;
+}
+
+/** The reply goes back where the request came from: to the client on port
+ *  546, or to the first relay on 547 (or on its source port when it sent a
+ *  Relay Source Port option, RFC 8357 section 5.2). */
+function setDestination(slot: u32): void {
+  memory.copy(A.META + A.META_OUT_DST_ADDR, A.META + A.META_IN_SRC_ADDR, 16);
+  store<u32>(A.META + A.META_OUT_IFSLOT, slot);
+  store<u16>(A.META + A.META_OUT_DST_KIND, <u16>A.DST_UNICAST);
+  let port: u32 = C.PORT_CLIENT;
+  if (hopCount() > 0) port = hopHasSourcePort(0) ? <u32>load<u16>(A.META + A.META_IN_SRC_PORT) : C.PORT_SERVER;
+  store<u16>(A.META + A.META_OUT_DST_PORT, <u16>port);
+}
+
+function sent(slot: u32, len: u32): i32 {
+  if (len == 0) return drop(A.STAT_DROP_TOO_BIG);
+  setDestination(slot);
+  bump(A.STAT_TX);
+  return <i32>len;
+}
+
+/** Handles the datagram of `len` bytes in RX (see abi.ts for META). */
+export function handle(len: u32): i32 {
+  bump(A.STAT_RX);
+  const slot = load<u32>(A.META + A.META_IN_IFSLOT);
+  if (len == 0 || len > A.MAX_DATAGRAM) return drop(A.STAT_DROP_MALFORMED);
+  if (!ifaceUp(slot) || !cfgPresent(slot) || cfgMode(slot) == A.MODE_DISABLED) return drop(A.STAT_DROP_UNKNOWN_IFACE);
+  if (cfgMode(slot) != A.MODE_SERVER) return drop(A.STAT_DROP_UNSUPPORTED); // relay and hybrid: issue 4
+  const multicast = (load<u32>(A.META + A.META_IN_FLAGS) & A.META_F_MULTICAST) != 0;
+
+  if (isServerToClient(ld8(A.RX))) return drop(A.STAT_DROP_NOT_FOR_SERVER);
+  const u = unwrapRelays(A.RX, len);
+  if (u == UNWRAP_HOP_LIMIT) return drop(A.STAT_DROP_HOP_LIMIT);
+  if (u != UNWRAP_OK) return drop(A.STAT_DROP_MALFORMED);
+  if (!R.parseRequest(innerMessage(), innerLength())) return drop(A.STAT_DROP_MALFORMED);
+  const relayed = hopCount() > 0;
+  const type = R.msgType;
+  if (isServerToClient(type) || type > C.MSG_TYPE_MAX_KNOWN) return drop(A.STAT_DROP_NOT_FOR_SERVER);
+  if (R.duplicateIds) return drop(A.STAT_DROP_INVALID);
+  if (R.clientId != 0 && !R.clientIdValid()) return drop(A.STAT_DROP_CLIENT_ID);
+  duidFor(slot);
+
+  if (type == C.MSG_INFORMATION_REQUEST) {
+    // RFC 8415 section 16.12 and the reference: multicast only, unless relayed.
+    if (!relayed && !multicast) return drop(A.STAT_DROP_UNICAST);
+    if (R.serverId != 0 && !duidMatches(R.serverId, R.serverIdLen)) return drop(A.STAT_DROP_SERVER_ID);
+    if (R.iaCount != 0) return drop(A.STAT_DROP_INVALID);
+    return sent(slot, replyInformation(slot));
+  }
+  if (type == C.MSG_REQUEST || type == C.MSG_RENEW || type == C.MSG_RELEASE || type == C.MSG_DECLINE) {
+    // RFC 8415 sections 16.4, 16.6, 16.9, 16.10: Client ID and our Server ID required.
+    if (R.clientId == 0) return drop(A.STAT_DROP_CLIENT_ID);
+    if (R.serverId == 0 || !duidMatches(R.serverId, R.serverIdLen)) return drop(A.STAT_DROP_SERVER_ID);
+    if (!relayed && !multicast) return sent(slot, replyUseMulticast());
+    return drop(A.STAT_DROP_UNSUPPORTED); // stateful service: issue 3
+  }
+  if (type == C.MSG_SOLICIT || type == C.MSG_CONFIRM || type == C.MSG_REBIND) {
+    if (!relayed && !multicast) return drop(A.STAT_DROP_UNICAST);
+    return drop(A.STAT_DROP_UNSUPPORTED); // stateful service: issue 3
+  }
+  return drop(A.STAT_DROP_NOT_FOR_SERVER);
+}
+
