@@ -1,0 +1,120 @@
+// The server's UDP sockets. Node cannot report a datagram's destination
+// address (no IPV6_PKTINFO), so, as Kea does, we tell multicast from unicast
+// by the socket it arrived on:
+//   - per served interface, one socket bound to ff02::1:2%IF that joined the
+//     group on that interface (All_DHCP_Relay_Agents_and_Servers);
+//   - per local address of a served interface, one socket bound to it.
+// The set is recomputed whenever the interfaces change (`sync`).
+
+import dgram from "node:dgram";
+import { log } from "../log/log.js";
+import { formatIPv6, isLinkLocal, parseIPv6 } from "../util/ipv6.js";
+
+/** RFC 8415 section 7.1 */
+export const ALL_DHCP_RELAY_AGENTS_AND_SERVERS = "ff02::1:2";
+export const SERVER_PORT = 547;
+
+/** One socket we want: its key identifies it across syncs. */
+export interface SocketSpec {
+  key: string;
+  ifname: string;
+  slot: number;
+  multicast: boolean;
+  bindAddr: string; // with %IF for link-scoped addresses
+}
+
+export interface Datagram {
+  data: Buffer;
+  slot: number;
+  ifname: string;
+  multicast: boolean;
+  src: Uint8Array; // 16 bytes
+  srcPort: number;
+  socket: dgram.Socket;
+}
+
+/** The sockets wanted for interfaces (slot, name, addresses). Pure: tested alone. */
+export function wantedSockets(ifaces: { slot: number; ifname: string; addrs: Uint8Array[] }[]): SocketSpec[] {
+  const out: SocketSpec[] = [];
+  for (const i of ifaces) {
+    out.push({
+      key: `mc ${i.ifname}`,
+      ifname: i.ifname,
+      slot: i.slot,
+      multicast: true,
+      bindAddr: `${ALL_DHCP_RELAY_AGENTS_AND_SERVERS}%${i.ifname}`,
+    });
+    for (const a of i.addrs) {
+      const text = formatIPv6(a);
+      const bindAddr = isLinkLocal(a) ? `${text}%${i.ifname}` : text;
+      out.push({ key: `uc ${bindAddr}`, ifname: i.ifname, slot: i.slot, multicast: false, bindAddr });
+    }
+  }
+  return out;
+}
+
+interface Open {
+  spec: SocketSpec;
+  sock: dgram.Socket;
+  ready: boolean;
+}
+
+export class ServerSockets {
+  private open = new Map<string, Open>();
+
+  constructor(private onDatagram: (d: Datagram) => void, private port = SERVER_PORT) {}
+
+  /** Opens the sockets in `specs` that are not open yet and closes the others. */
+  sync(specs: SocketSpec[]): void {
+    const want = new Map(specs.map((s) => [s.key, s]));
+    for (const [key, o] of this.open) {
+      const s = want.get(key);
+      if (!s || s.slot !== o.spec.slot) {
+        o.sock.close();
+        this.open.delete(key);
+        log.debug(`closed socket ${key}`);
+      }
+    }
+    for (const s of specs) if (!this.open.has(s.key)) this.bind(s);
+  }
+
+  /** Keys of the sockets bound and listening. */
+  listening(): string[] {
+    return [...this.open.values()].filter((o) => o.ready).map((o) => o.spec.key);
+  }
+
+  private bind(spec: SocketSpec): void {
+    const sock = dgram.createSocket({ type: "udp6", reuseAddr: true });
+    const o: Open = { spec, sock, ready: false };
+    this.open.set(spec.key, o);
+    sock.on("error", (e) => {
+      log.warn(`socket ${spec.key}: ${e.message}; will retry on the next interface change`);
+      sock.close();
+      if (this.open.get(spec.key) === o) this.open.delete(spec.key);
+    });
+    sock.on("message", (data, rinfo) => {
+      const pct = rinfo.address.indexOf("%");
+      const srcText = pct >= 0 ? rinfo.address.slice(0, pct) : rinfo.address;
+      const src = parseIPv6(srcText);
+      if (!src) return;
+      this.onDatagram({ data, slot: spec.slot, ifname: spec.ifname, multicast: spec.multicast, src, srcPort: rinfo.port, socket: sock });
+    });
+    sock.bind({ port: this.port, address: spec.bindAddr, exclusive: false }, () => {
+      try {
+        if (spec.multicast) {
+          sock.addMembership(ALL_DHCP_RELAY_AGENTS_AND_SERVERS, `::%${spec.ifname}`);
+          sock.setMulticastLoopback(false);
+        }
+        o.ready = true;
+        log.debug(`listening on [${spec.bindAddr}]:${this.port}`);
+      } catch (e) {
+        sock.emit("error", e);
+      }
+    });
+  }
+
+  close(): void {
+    for (const o of this.open.values()) o.sock.close();
+    this.open.clear();
+  }
+}
