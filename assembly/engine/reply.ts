@@ -68,9 +68,10 @@ export function writeRawOptions(slot: u32): void {
 export function replyInformation(slot: u32): u32 {
   replyOpen(C.MSG_REPLY);
   writeRequestedOptions(slot);
-  // RFC 8415 section 21.23: only in a Reply to Information-request.
+  // RFC 8415 section 21.23: in a Reply to Information-request only.
   wOptionU32(C.OPT_INFORMATION_REFRESH_TIME, Cfg.cfgRefresh(slot));
-  wOptionU32(C.OPT_INF_MAX_RT, Cfg.cfgInfMaxRt(slot));
+  // RFC 8415 section 21.25: only to a client that asked for it in its ORO.
+  if (R.requested(C.OPT_INF_MAX_RT)) wOptionU32(C.OPT_INF_MAX_RT, Cfg.cfgInfMaxRt(slot));
   writeRawOptions(slot);
   return replyClose();
 }
