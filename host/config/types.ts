@@ -1,0 +1,88 @@
+// The validated configuration: what /etc/config/dhcp says, typed. Produced by
+// schema.ts, turned into the core's CFG record by encode.ts.
+
+import type { Mode } from "../core/abi.js";
+
+export type { Mode };
+
+/** `config odhcpd`: settings of the whole server. */
+export interface GlobalConfig {
+  /** odhcpd also serves DHCPv4 (not ours; kept for the lease time default). Default false. */
+  maindhcp: boolean;
+  /** Lease (state) file path, or null for none. */
+  leasefile: string | null;
+  /** Script run when leases change, or null for none. */
+  leasetrigger: string | null;
+  /** syslog priority threshold 0-7. Default 6 (info). */
+  loglevel: number;
+  /** Server DUID (our extension `duid`), or null: DUID-LL from each interface's MAC. */
+  duid: Uint8Array | null;
+}
+
+/** One NTP server of option 56: an address (suboption 1) or a name (suboption 3). */
+export type NtpServer = { kind: "addr"; addr: Uint8Array } | { kind: "fqdn"; name: string };
+
+/** `config dhcp 'NAME'`: one interface. */
+export interface InterfaceConfig {
+  /** UCI section name (`@dhcp[N]` when anonymous). */
+  section: string;
+  /** Line of the `config` line. */
+  line: number;
+  /** Logical interface (`interface`, else the section name). */
+  name: string;
+  /** Linux device: `ifname`, else `networkid`, else `interface`, else the section name. */
+  ifname: string;
+  ignore: boolean;
+  master: boolean;
+  /** Effective DHCPv6 mode: `dhcpv6` (default server), or disabled when `ignore` is set. */
+  mode: Mode;
+  /** Recursive DNS servers (option 23); empty: the core uses the link-local address. */
+  dns: Uint8Array[];
+  /** Domain search list (option 24), without trailing dots. */
+  domains: string[];
+  /** NTP servers (option 56), in file order; the addresses also go into SNTP (option 31). */
+  ntp: NtpServer[];
+  /** `dhcpv6_raw`: complete options appended verbatim, or null. */
+  raw: Uint8Array | null;
+  /** Lease time in seconds (0xffffffff = infinite), or null for the core's default. */
+  leasetime: number | null;
+  dynamicdhcp: boolean;
+  /** Drop clients whose User Class contains this, or null. */
+  filterClass: string | null;
+  dhcpv6Na: boolean;
+  dhcpv6Pd: boolean;
+  /** Shortest prefix length delegated (1-64), or null for no limit. */
+  dhcpv6PdMinLen: number | null;
+  /** Information Refresh Time (option 32) in seconds, or null for the default. */
+  refreshTime: number | null;
+  /** SOL_MAX_RT (option 82) in seconds, or null for the default. */
+  solMaxRt: number | null;
+  /** INF_MAX_RT (option 83) in seconds, or null for the default. */
+  infMaxRt: number | null;
+}
+
+/** `config host`: a static lease (parsed now, used later). */
+export interface HostConfig {
+  section: string;
+  line: number;
+  duid: Uint8Array | null;
+  /** MAC addresses, 6 bytes each. */
+  macs: Uint8Array[];
+  /** Host part of the address (up to 64 bits), or null. */
+  hostid: bigint | null;
+  /** IPv4 address (4 bytes; DHCPv4's, odhcpd derives a default hostid from it), or null. */
+  ip: Uint8Array | null;
+  name: string | null;
+  /** Lease time in seconds (0xffffffff = infinite), or null. */
+  leasetime: number | null;
+}
+
+/** The whole configuration. */
+export interface Config {
+  /** The file it was read from (as given). */
+  file: string;
+  global: GlobalConfig;
+  /** In file order. */
+  interfaces: InterfaceConfig[];
+  hosts: HostConfig[];
+}
