@@ -74,6 +74,13 @@ function isBlank(c: string): boolean {
   return c === " " || c === "\t" || c === "\r" || c === "\v" || c === "\f";
 }
 
+/** The option a partly lexed `option`/`list` command names, if it got that far. */
+function optionOf(cmd: Command | null): string | undefined {
+  if (!cmd || cmd.words.length < 2 || cmd.words[0].quoted) return undefined;
+  const k = KEYWORDS[cmd.words[0].text];
+  return k === "option" || k === "list" ? cmd.words[1].text : undefined;
+}
+
 /** Splits the text into commands of words (quotes, escapes and comments resolved). */
 function lex(text: string, file: string): Command[] {
   const src = text.replace(/\r\n/g, "\n");
@@ -121,7 +128,8 @@ function lex(text: string, file: string): Command[] {
       for (;;) {
         if (i >= src.length) {
           const kind = c === "'" ? "single" : "double";
-          throw new ConfigError({ file, line: opened }, `unterminated ${kind} quote: no closing ${c} before the end of the file`);
+          const at = { file, line: opened, option: optionOf(cmd) };
+          throw new ConfigError(at, `unterminated ${kind} quote: no closing ${c} before the end of the file`);
         }
         const q = src[i];
         if (q === c) {
