@@ -55,3 +55,11 @@ export function handle(len: u32): i32 {
 export function out_len(): u32 {
   return textLen();
 }
+
+// ---------------------------------------------------------------- inspect
+import { inspect as inspectDatagram } from "./inspect/inspect";
+
+/** Decodes any `len` bytes in RX into JSON in OUT (shape: assembly/inspect/inspect.ts); returns its length. */
+export function inspect(len: u32): u32 {
+  return inspectDatagram(len);
+}

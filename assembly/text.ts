@@ -6,10 +6,23 @@ import { OUT, OUT_SIZE } from "./abi";
 
 let outLen: u32 = 0;
 let full: bool = false;
+let limit: u32 = OUT_SIZE;
 
 export function textStart(): void {
   outLen = 0;
   full = false;
+  limit = OUT_SIZE;
+}
+
+/** Caps further writes at `n` bytes of OUT (at most OUT_SIZE); a writer that
+ *  must always be able to close what it opened keeps the rest in reserve. */
+export function textLimit(n: u32): void {
+  limit = n < OUT_SIZE ? n : OUT_SIZE;
+}
+
+/** Drops the text written after the first `len` bytes. */
+export function textRewind(len: u32): void {
+  if (len < outLen) outLen = len;
 }
 
 /** Length of the text written to OUT since textStart. */
@@ -22,7 +35,7 @@ export function textFull(): bool {
 }
 
 @inline function room(n: u32): bool {
-  if (outLen + n > OUT_SIZE) {
+  if (outLen + n > limit) {
     full = true;
     return false;
   }
@@ -103,4 +116,81 @@ export function textAddr(p: usize): void {
       }
     }
   }
+}
+
+/** One byte (< 0x80) inside a JSON string: `"`, `\\` and control
+ *  characters escaped (RFC 8259 section 7). */
+export function textJsonChar(c: u32): void {
+  if (c == 0x22 || c == 0x5c) {
+    textChar(0x5c);
+    textChar(c);
+  } else if (c == 0x0a) {
+    textStr("\\n");
+  } else if (c == 0x0d) {
+    textStr("\\r");
+  } else if (c == 0x09) {
+    textStr("\\t");
+  } else if (c < 0x20) {
+    textStr("\\u00");
+    textChar(HEX.charCodeAt(c >> 4));
+    textChar(HEX.charCodeAt(c & 15));
+  } else {
+    textChar(c);
+  }
+}
+
+/** Length of the well-formed UTF-8 sequence (RFC 3629 section 4) at `p`,
+ *  at most `n` bytes long, or 0 when it is not one. */
+function utf8Seq(p: usize, n: u32): u32 {
+  const b0 = <u32>load<u8>(p);
+  if (b0 < 0x80) return 1;
+  let len: u32 = 0;
+  let lo: u32 = 0x80;
+  let hi: u32 = 0xbf;
+  if (b0 >= 0xc2 && b0 <= 0xdf) len = 2;
+  else if (b0 >= 0xe0 && b0 <= 0xef) {
+    len = 3;
+    if (b0 == 0xe0) lo = 0xa0; // no overlong forms
+    if (b0 == 0xed) hi = 0x9f; // no surrogates
+  } else if (b0 >= 0xf0 && b0 <= 0xf4) {
+    len = 4;
+    if (b0 == 0xf0) lo = 0x90;
+    if (b0 == 0xf4) hi = 0x8f; // at most U+10FFFF
+  } else return 0;
+  if (len > n) return 0;
+  const b1 = <u32>load<u8>(p + 1);
+  if (b1 < lo || b1 > hi) return 0;
+  for (let i: u32 = 2; i < len; i++) {
+    const b = <u32>load<u8>(p + i);
+    if (b < 0x80 || b > 0xbf) return 0;
+  }
+  return len;
+}
+
+/** The `n` bytes at `p` as the inside of a JSON string: well-formed UTF-8
+ *  copied, each byte that is not part of one written as U+FFFD. Returns the
+ *  index of the first such byte, or -1 when all of it was UTF-8. */
+export function textJsonUtf8(p: usize, n: u32): i32 {
+  let bad: i32 = -1;
+  let i: u32 = 0;
+  while (i < n) {
+    const c = <u32>load<u8>(p + i);
+    if (c < 0x80) {
+      textJsonChar(c);
+      i++;
+      continue;
+    }
+    const l = utf8Seq(p + i, n - i);
+    if (l == 0) {
+      if (bad < 0) bad = <i32>i;
+      textStr("\\ufffd");
+      i++;
+      continue;
+    }
+    if (!room(l)) return bad;
+    memory.copy(OUT + outLen, p + i, l);
+    outLen += l;
+    i += l;
+  }
+  return bad;
 }
