@@ -14,7 +14,8 @@ export const REGION_CTX: u32 = 3; // interface context record (host writes befor
 export const REGION_CFG: u32 = 4; // configuration record (host writes before configure)
 export const REGION_OUT: u32 = 5; // text out: inspect JSON, configuration error message
 export const REGION_STATS: u32 = 6; // u32 counters, index = STAT_*
-export const REGION_COUNT: u32 = 7;
+export const REGION_EFFECTS: u32 = 7; // effect records (core writes on handle/tick)
+export const REGION_COUNT: u32 = 8;
 
 /** Largest UDP payload over IPv6 without jumbograms. */
 export const MAX_DATAGRAM: u32 = 65535;
@@ -25,6 +26,7 @@ export const CTX_SIZE: u32 = 4096;
 export const CFG_SIZE: u32 = 65536;
 export const OUT_SIZE: u32 = 1 << 20;
 export const STATS_COUNT: u32 = 64;
+export const EFFECTS_SIZE: u32 = 65536;
 
 export const RX: usize = memory.data(RX_SIZE, 16);
 export const TX: usize = memory.data(TX_SIZE, 16);
@@ -33,6 +35,7 @@ export const CTX: usize = memory.data(CTX_SIZE, 16);
 export const CFG: usize = memory.data(CFG_SIZE, 16);
 export const OUT: usize = memory.data(OUT_SIZE, 16);
 export const STATS: usize = memory.data(STATS_COUNT * 4, 16);
+export const EFFECTS: usize = memory.data(EFFECTS_SIZE, 16);
 
 // ---------------------------------------------------------------- META record
 // In (host writes before `handle`):
@@ -92,11 +95,44 @@ export const CFG_SERVER_DUID: u16 = 10; // bytes (global): DUID to use instead o
 export const CFG_REFRESH_TIME: u16 = 11; // u32 seconds: Information Refresh Time (32)
 export const CFG_SOL_MAX_RT: u16 = 12; // u32 seconds (82)
 export const CFG_INF_MAX_RT: u16 = 13; // u32 seconds (83)
+export const CFG_SECRET: u16 = 14; // 16 bytes (global): key for host parts and hashing; persist it
+export const CFG_MAX_BINDINGS: u16 = 15; // u32 (global): binding table capacity (grow only)
+export const CFG_NA: u16 = 16; // u8 0/1: serve IA_NA (default 1)
+export const CFG_PD: u16 = 17; // u8 0/1: serve IA_PD (default 1)
+export const CFG_PD_MIN_LEN: u16 = 18; // u8 1..64: shortest prefix delegated
+export const CFG_ASSIGN_ALL: u16 = 19; // u8 0/1: IA_NA addresses from every prefix, not only the elected one
+export const CFG_RAPID_COMMIT: u16 = 20; // u8 0/1: honour Rapid Commit (default 1)
+export const CFG_HOST: u16 = 21; // (global) a static host: sub-items HOST_* (u8 key, u8 length, value)
+
+export const HOST_DUID: u8 = 1; // DUID bytes
+export const HOST_MAC: u8 = 2; // 6 bytes
+export const HOST_HOSTID: u8 = 3; // u64: interface identifier for IA_NA
+export const HOST_NAME: u8 = 4; // ASCII hostname
+export const HOST_LEASETIME: u8 = 5; // u32 seconds
+export const MAX_HOSTS: u32 = 256;
+export const DEFAULT_MAX_BINDINGS: u32 = 4096;
 
 export const MODE_DISABLED: u8 = 0;
 export const MODE_SERVER: u8 = 1;
 export const MODE_RELAY: u8 = 2;
 export const MODE_HYBRID: u8 = 3;
+
+// ---------------------------------------------------------------- EFFECTS records
+// A sequence of: u16 type, u16 payload length, payload (big-endian numbers).
+/** Payload: u32 binding id, then the binding record (opaque to the host:
+ *  journal it as is, give it back to `restore` at start-up). */
+export const EFFECT_BINDING_PUT: u32 = 1;
+/** Payload: u32 binding id. The binding is gone (released, expired). */
+export const EFFECT_BINDING_DEL: u32 = 2;
+/** Payload: u32 binding id, u32 ifslot, u8 prefix length, 3 zero bytes,
+ *  prefix (16), via (16): a route to a delegated prefix through the client. */
+export const EFFECT_ROUTE_ADD: u32 = 3;
+export const EFFECT_ROUTE_DEL: u32 = 4;
+/** No payload: the set of (address, hostname) pairs changed (run leasetrigger). */
+export const EFFECT_LEASES_CHANGED: u32 = 5;
+/** No payload: the list overflowed; rebuild everything from a full dump. */
+export const EFFECT_RESYNC: u32 = 6;
+export const ROUTE_EFFECT_SIZE: u32 = 44;
 
 // ---------------------------------------------------------------- results
 // `handle` returns the reply length (> 0), 0 for "nothing to send", or

@@ -10,6 +10,9 @@ import { ld16, ld32, ld8, st16 } from "../wire/bytes";
 import { dnameEncode } from "../wire/dname";
 import { optFramingError } from "../wire/options";
 import { textStart, textStr, textU32 } from "../text";
+import { hostsBegin, hostsAdd, hostsActivate } from "./hosts";
+import { bReserve } from "./bindings";
+import { sipKey } from "./siphash";
 
 // Per-slot scalar fields.
 const F_PRESENT: i32 = 0;
@@ -18,8 +21,13 @@ const F_LEASETIME: i32 = 2;
 const F_REFRESH: i32 = 3;
 const F_SOL_MAX_RT: i32 = 4;
 const F_INF_MAX_RT: i32 = 5;
+const F_NA: i32 = 6;
+const F_PD: i32 = 7;
+const F_PD_MIN_LEN: i32 = 8;
+const F_ASSIGN_ALL: i32 = 9;
+const F_RAPID_COMMIT: i32 = 10;
 // Encoded options: offset and length in the slot's blob, one pair per kind.
-const F_BLOB: i32 = 6;
+const F_BLOB: i32 = 11;
 export const BLOB_DNS: i32 = 0; // option 23 (empty: use the link-local address)
 export const BLOB_DOMAIN: i32 = 1; // option 24
 export const BLOB_NTP: i32 = 2; // option 56
@@ -27,6 +35,9 @@ export const BLOB_SNTP: i32 = 3; // option 31
 export const BLOB_RAW: i32 = 4; // dhcpv6_raw options, verbatim
 const BLOB_KINDS: i32 = 5;
 const FIELDS: i32 = F_BLOB + 2 * BLOB_KINDS;
+
+/** Upper bound of CFG_MAX_BINDINGS: 1M bindings is 328 MB of records. */
+const MAX_BINDINGS_LIMIT: u32 = 1 << 20;
 
 /** The reference's lease time (odhcpd): 3600 s. */
 export const LEASETIME_DEFAULT: u32 = 3600;
@@ -44,6 +55,10 @@ const blobs: usize = memory.data(<i32>(2 * A.MAX_IFACES * SLOT_BLOB), 16);
 const duids: usize = memory.data(<i32>(2 * MAX_DUID), 16);
 const duidLens = new StaticArray<u32>(2);
 let active: i32 = 0;
+const SECRET_LEN: u32 = 16;
+const secretBuf: usize = memory.data(<i32>SECRET_LEN, 8);
+let secretGiven: bool = false;
+let maxBindings: u32 = A.DEFAULT_MAX_BINDINGS;
 
 // Scratch lists for one section while it is parsed.
 const SCRATCH: u32 = 4096;
@@ -100,6 +115,26 @@ export function cfgInfMaxRt(slot: u32): u32 {
   return get(slot, F_INF_MAX_RT);
 }
 
+export function cfgNa(slot: u32): bool {
+  return get(slot, F_NA) != 0;
+}
+
+export function cfgPd(slot: u32): bool {
+  return get(slot, F_PD) != 0;
+}
+
+export function cfgPdMinLen(slot: u32): u32 {
+  return get(slot, F_PD_MIN_LEN);
+}
+
+export function cfgAssignAll(slot: u32): bool {
+  return get(slot, F_ASSIGN_ALL) != 0;
+}
+
+export function cfgRapidCommit(slot: u32): bool {
+  return get(slot, F_RAPID_COMMIT) != 0;
+}
+
 /** Address of the encoded option(s) of `kind` for `slot`. */
 export function cfgBlob(slot: u32, kind: i32): usize {
   return blobBase(active, slot) + get(slot, F_BLOB + 2 * kind);
@@ -136,6 +171,9 @@ function initSlot(copy: i32, slot: u32): void {
   setField(copy, slot, F_REFRESH, REFRESH_DEFAULT);
   setField(copy, slot, F_SOL_MAX_RT, C.MAX_RT_DEFAULT);
   setField(copy, slot, F_INF_MAX_RT, C.MAX_RT_DEFAULT);
+  setField(copy, slot, F_NA, 1);
+  setField(copy, slot, F_PD, 1);
+  setField(copy, slot, F_RAPID_COMMIT, 1);
 }
 
 /** Appends `len` bytes to a scratch list; false when it is full. */
@@ -192,6 +230,9 @@ export function configure(len: u32): i32 {
   const copy = 1 - active;
   for (let s: u32 = 0; s < A.MAX_IFACES; s++) setField(copy, s, F_PRESENT, 0);
   unchecked((duidLens[copy] = 0));
+  hostsBegin(copy);
+  secretGiven = false;
+  let wantBindings = maxBindings;
   let slot: i32 = -1;
   resetSection();
   const end = A.CFG + len;
@@ -212,6 +253,15 @@ export function configure(len: u32): i32 {
       if (n < 2 || n > MAX_DUID) return fail(A.CFGERR_VALUE, "DUID must be 2 to 130 bytes", key, off);
       memory.copy(duids + <usize>copy * MAX_DUID, v, n);
       unchecked((duidLens[copy] = n));
+    } else if (key == A.CFG_SECRET) {
+      if (n != SECRET_LEN) return fail(A.CFGERR_VALUE, "secret must be 16 bytes", key, off);
+      memory.copy(secretBuf, v, SECRET_LEN);
+      secretGiven = true;
+    } else if (key == A.CFG_MAX_BINDINGS) {
+      if (n != 4 || ld32(v) == 0 || ld32(v) > MAX_BINDINGS_LIMIT) return fail(A.CFGERR_VALUE, "binding capacity out of range", key, off);
+      wantBindings = ld32(v);
+    } else if (key == A.CFG_HOST) {
+      if (!hostsAdd(copy, v, n)) return fail(A.CFGERR_VALUE, "invalid static host", key, off);
     } else if (slot < 0) {
       return fail(A.CFGERR_VALUE, "item outside an interface section", key, off);
     } else if (!item(copy, <u32>slot, key, v, n)) {
@@ -220,6 +270,10 @@ export function configure(len: u32): i32 {
     p = v + n;
   }
   if (slot >= 0 && !finishSection(copy, <u32>slot)) return fail(A.CFGERR_TOO_BIG, "options too large", 0, len);
+  if (!bReserve(wantBindings)) return fail(A.CFGERR_TOO_BIG, "cannot allocate the binding table", A.CFG_MAX_BINDINGS, 0);
+  maxBindings = wantBindings;
+  if (secretGiven) sipKey(secretBuf);
+  hostsActivate(copy);
   active = copy;
   return 0;
 }
@@ -266,6 +320,13 @@ function item(copy: i32, slot: u32, key: u32, v: usize, n: u32): bool {
   } else if (key == A.CFG_SOL_MAX_RT || key == A.CFG_INF_MAX_RT) {
     if (n != 4 || ld32(v) < C.MAX_RT_MIN || ld32(v) > C.MAX_RT_MAX) return false;
     setField(copy, slot, key == A.CFG_SOL_MAX_RT ? F_SOL_MAX_RT : F_INF_MAX_RT, ld32(v));
+  } else if (key == A.CFG_NA || key == A.CFG_PD || key == A.CFG_ASSIGN_ALL || key == A.CFG_RAPID_COMMIT) {
+    if (n != 1 || ld8(v) > 1) return false;
+    const f = key == A.CFG_NA ? F_NA : key == A.CFG_PD ? F_PD : key == A.CFG_ASSIGN_ALL ? F_ASSIGN_ALL : F_RAPID_COMMIT;
+    setField(copy, slot, f, ld8(v));
+  } else if (key == A.CFG_PD_MIN_LEN) {
+    if (n != 1 || ld8(v) < 1 || ld8(v) > 64) return false;
+    setField(copy, slot, F_PD_MIN_LEN, ld8(v));
   } else {
     return false; // unknown key: the host and core disagree on the ABI
   }

@@ -2,7 +2,7 @@
 // link-local and global addresses with lifetimes), one CTX record per slot.
 
 import { CTX, CTX_SIZE, CTX_SLOT, CTX_NADDR, CTX_FLAGS, CTX_F_UP, CTX_F_HAS_MAC, CTX_MAC, CTX_LINKLOCAL,
-  CTX_ADDRS, CTX_ADDR_SIZE, CTX_A_ADDR, CTX_A_PLEN, MAX_IFACES, MAX_IFACE_ADDRS } from "../abi";
+  CTX_ADDRS, CTX_ADDR_SIZE, CTX_A_ADDR, CTX_A_PLEN, CTX_A_PREFERRED, CTX_A_VALID, MAX_IFACES, MAX_IFACE_ADDRS } from "../abi";
 import { addrIsZero } from "../wire/bytes";
 
 const SLOTS: usize = memory.data(<i32>(MAX_IFACES * CTX_SIZE), 16);
@@ -55,4 +55,14 @@ export function ifaceAddrPlen(slot: u32, i: u32): u32 {
   return load<u32>(ifaceAddr(slot, i) + CTX_A_PLEN);
 }
 
-export { CTX_A_ADDR };
+
+
+/** End of the preferred lifetime of address `i` (host clock, LIFETIME_INFINITE). */
+export function ifaceAddrPreferred(slot: u32, i: u32): u32 {
+  return load<u32>(ifaceAddr(slot, i) + CTX_A_PREFERRED);
+}
+
+/** End of the valid lifetime of address `i` (host clock, LIFETIME_INFINITE). */
+export function ifaceAddrValid(slot: u32, i: u32): u32 {
+  return load<u32>(ifaceAddr(slot, i) + CTX_A_VALID);
+}

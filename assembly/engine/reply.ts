@@ -10,6 +10,7 @@ import * as R from "./request";
 import { duidPtr, duidLen } from "./duid";
 import { ifaceLinkLocal } from "./iface";
 import * as Cfg from "./config";
+import { processIas, confirmStatus, iasServed, IA_OFFER, IA_BIND } from "./ia";
 
 /** Starts a reply of `type`: relay layers, header, Server ID, Client ID. */
 export function replyOpen(type: u32): void {
@@ -62,6 +63,64 @@ export function writeRequestedOptions(slot: u32): void {
 /** Operator-forced raw options (`dhcpv6_raw`), appended verbatim to every reply. */
 export function writeRawOptions(slot: u32): void {
   writeBlob(slot, Cfg.BLOB_RAW);
+}
+
+/** SOL_MAX_RT (RFC 8415 section 21.24): only to a client that asked for it. */
+function writeSolMaxRt(slot: u32): void {
+  if (R.requested(C.OPT_SOL_MAX_RT)) wOptionU32(C.OPT_SOL_MAX_RT, Cfg.cfgSolMaxRt(slot));
+}
+
+/** The options after the IAs of an Advertise or Reply. */
+function writeTrailer(slot: u32): void {
+  writeSolMaxRt(slot);
+  writeRequestedOptions(slot);
+  writeRawOptions(slot);
+}
+
+/** Solicit (RFC 8415 18.3.1 and 18.3.9): Advertise, or Reply with Rapid
+ *  Commit (21.14) when the client asked and the interface allows it. When
+ *  the client asked for IAs and none can be served, an Advertise with only
+ *  NoAddrsAvail. */
+export function replySolicit(slot: u32, now: u32): u32 {
+  const rapid = R.rapidCommit && Cfg.cfgRapidCommit(slot);
+  replyOpen(rapid ? C.MSG_REPLY : C.MSG_ADVERTISE);
+  if (rapid) wOption(C.OPT_RAPID_COMMIT, 0, 0);
+  processIas(slot, rapid ? IA_BIND : IA_OFFER, now);
+  if (R.iaKept > 0 && iasServed == 0) {
+    replyOpen(C.MSG_ADVERTISE);
+    writeStatus(C.STATUS_NO_ADDRS_AVAIL);
+    writeSolMaxRt(slot);
+    return replyClose();
+  }
+  writeTrailer(slot);
+  return replyClose();
+}
+
+/** Request, Renew, Rebind (RFC 8415 18.3.2, 18.3.4, 18.3.5): Reply with every IA. */
+export function replyBindings(slot: u32, mode: u32, now: u32): u32 {
+  replyOpen(C.MSG_REPLY);
+  processIas(slot, mode, now);
+  writeTrailer(slot);
+  return replyClose();
+}
+
+/** Release and Decline (RFC 8415 18.3.7, 18.3.8): Reply with status Success
+ *  and an IA with NoBinding for every IA we did not know. */
+export function replyRelease(slot: u32, mode: u32, now: u32): u32 {
+  replyOpen(C.MSG_REPLY);
+  writeStatus(C.STATUS_SUCCESS);
+  processIas(slot, mode, now);
+  return replyClose();
+}
+
+/** Confirm (RFC 8415 18.3.3): Reply with Success or NotOnLink; 0 (no reply)
+ *  when the client listed no address. */
+export function replyConfirm(slot: u32, now: u32): u32 {
+  const status = confirmStatus(slot, now);
+  if (status < 0) return 0;
+  replyOpen(C.MSG_REPLY);
+  writeStatus(<u32>status);
+  return replyClose();
 }
 
 /** Reply to Information-request (RFC 8415 section 18.3.6). */

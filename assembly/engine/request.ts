@@ -13,6 +13,9 @@ import { ld8, ld16 } from "../wire/bytes";
 import * as C from "../wire/codes";
 import { optFits, optCode, optLen, optData, optNext } from "../wire/options";
 
+/** IAID, T1, T2 (RFC 8415 sections 21.4, 21.21). */
+export const IA_HEADER_LEN: u32 = 12;
+
 export let msgType: u32 = 0;
 export let xid: u32 = 0;
 export let clientId: usize = 0; // option data, 0 when absent
@@ -23,6 +26,20 @@ export let oro: usize = 0; // option data, 0 when absent
 export let oroLen: u32 = 0;
 export let iaCount: u32 = 0; // IA_NA, IA_TA and IA_PD options
 export let duplicateIds: bool = false; // more than one Client ID or Server ID
+export let rapidCommit: bool = false; // Rapid Commit option present (RFC 8415 21.14)
+export let reconfAccept: bool = false; // Reconfigure Accept option present (21.20)
+export let fqdn: usize = 0; // Client FQDN option data (RFC 4704), 0 when absent
+export let fqdnLen: u32 = 0;
+
+/** IA_NA and IA_PD options (addresses of their option headers), in message order. */
+export const MAX_IAS: i32 = 16;
+const ias = new StaticArray<u32>(MAX_IAS);
+export let iaKept: i32 = 0; // how many of them are in `ias`
+
+/** The i-th IA_NA / IA_PD option header kept (i < iaKept). */
+@inline export function iaAt(i: i32): usize {
+  return unchecked(ias[i]);
+}
 
 /** Parses the client/server message of `len` bytes at `msg`. False when its
  *  framing is broken (short header, an option running past the end). */
@@ -34,7 +51,12 @@ export function parseRequest(msg: usize, len: u32): bool {
   oro = 0;
   oroLen = 0;
   iaCount = 0;
+  iaKept = 0;
   duplicateIds = false;
+  rapidCommit = false;
+  reconfAccept = false;
+  fqdn = 0;
+  fqdnLen = 0;
   if (len < C.CLIENT_HEADER_LEN) return false;
   msgType = ld8(msg);
   xid = (ld8(msg + 1) << 16) | ld16(msg + 2);
@@ -56,6 +78,15 @@ export function parseRequest(msg: usize, len: u32): bool {
       oroLen = optLen(p);
     } else if (code == C.OPT_IA_NA || code == C.OPT_IA_TA || code == C.OPT_IA_PD) {
       iaCount++;
+      // IA_TA is not served (as the reference and Kea); IAs too short to hold IAID, T1, T2 are ignored.
+      if (code != C.OPT_IA_TA && optLen(p) >= IA_HEADER_LEN && iaKept < MAX_IAS) unchecked((ias[iaKept++] = <u32>p));
+    } else if (code == C.OPT_RAPID_COMMIT) {
+      rapidCommit = true;
+    } else if (code == C.OPT_RECONF_ACCEPT) {
+      reconfAccept = true;
+    } else if (code == C.OPT_CLIENT_FQDN) {
+      fqdn = optData(p);
+      fqdnLen = optLen(p);
     }
     p = optNext(p);
   }

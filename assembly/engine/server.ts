@@ -10,7 +10,9 @@ import * as R from "./request";
 import { cfgPresent, cfgMode } from "./config";
 import { ifaceUp } from "./iface";
 import { duidFor, duidMatches } from "./duid";
-import { replyInformation, replyUseMulticast } from "./reply";
+import { replyInformation, replyUseMulticast, replySolicit, replyBindings, replyRelease, replyConfirm } from "./reply";
+import { IA_BIND, IA_RENEW, IA_REBIND, IA_RELEASE, IA_DECLINE, leasesChanged } from "./ia";
+import { effectsReset, effectOpen } from "./effects";
 
 @inline function bump(stat: u32): void {
   const p = A.STATS + <usize>stat * 4;
@@ -40,6 +42,12 @@ function setDestination(slot: u32): void {
   store<u16>(A.META + A.META_OUT_DST_PORT, <u16>port);
 }
 
+/** Like `sent`, and tells the host the leases changed when they did. */
+function committed(slot: u32, len: u32): i32 {
+  if (leasesChanged) effectOpen(A.EFFECT_LEASES_CHANGED, 0);
+  return sent(slot, len);
+}
+
 function sent(slot: u32, len: u32): i32 {
   if (len == 0) return drop(A.STAT_DROP_TOO_BIG);
   setDestination(slot);
@@ -49,6 +57,7 @@ function sent(slot: u32, len: u32): i32 {
 
 /** Handles the datagram of `len` bytes in RX (see abi.ts for META). */
 export function handle(len: u32): i32 {
+  effectsReset();
   bump(A.STAT_RX);
   const slot = load<u32>(A.META + A.META_IN_IFSLOT);
   if (len == 0 || len > A.MAX_DATAGRAM) return drop(A.STAT_DROP_MALFORMED);
@@ -66,6 +75,7 @@ export function handle(len: u32): i32 {
   if (isServerToClient(type) || type > C.MSG_TYPE_MAX_KNOWN) return drop(A.STAT_DROP_NOT_FOR_SERVER);
   if (R.duplicateIds) return drop(A.STAT_DROP_INVALID);
   if (R.clientId != 0 && !R.clientIdValid()) return drop(A.STAT_DROP_CLIENT_ID);
+  if (R.serverId != 0 && (R.serverIdLen < 3 || R.serverIdLen > C.DUID_MAX_LEN)) return drop(A.STAT_DROP_SERVER_ID);
   duidFor(slot);
 
   if (type == C.MSG_INFORMATION_REQUEST) {
@@ -75,16 +85,26 @@ export function handle(len: u32): i32 {
     if (R.iaCount != 0) return drop(A.STAT_DROP_INVALID);
     return sent(slot, replyInformation(slot));
   }
+  // Every stateful message needs a valid Client ID (RFC 8415 sections 16.2 - 16.10).
+  if (R.clientId == 0) return drop(A.STAT_DROP_CLIENT_ID);
+  const now = load<u32>(A.META + A.META_IN_NOW);
   if (type == C.MSG_REQUEST || type == C.MSG_RENEW || type == C.MSG_RELEASE || type == C.MSG_DECLINE) {
-    // RFC 8415 sections 16.4, 16.6, 16.9, 16.10: Client ID and our Server ID required.
-    if (R.clientId == 0) return drop(A.STAT_DROP_CLIENT_ID);
+    // Sections 16.4, 16.6, 16.9, 16.10: our Server ID required.
     if (R.serverId == 0 || !duidMatches(R.serverId, R.serverIdLen)) return drop(A.STAT_DROP_SERVER_ID);
+    // Section 18.3.2 ff.: unicast without our permission -> UseMulticast.
     if (!relayed && !multicast) return sent(slot, replyUseMulticast());
-    return drop(A.STAT_DROP_UNSUPPORTED); // stateful service: issue 3
+    if (type == C.MSG_REQUEST) return committed(slot, replyBindings(slot, IA_BIND, now));
+    if (type == C.MSG_RENEW) return committed(slot, replyBindings(slot, IA_RENEW, now));
+    return committed(slot, replyRelease(slot, type == C.MSG_RELEASE ? IA_RELEASE : IA_DECLINE, now));
   }
   if (type == C.MSG_SOLICIT || type == C.MSG_CONFIRM || type == C.MSG_REBIND) {
+    // Sections 16.2, 16.5, 16.8: multicast only, and no Server ID.
     if (!relayed && !multicast) return drop(A.STAT_DROP_UNICAST);
-    return drop(A.STAT_DROP_UNSUPPORTED); // stateful service: issue 3
+    if (R.serverId != 0) return drop(A.STAT_DROP_SERVER_ID);
+    if (type == C.MSG_SOLICIT) return committed(slot, replySolicit(slot, now));
+    if (type == C.MSG_REBIND) return committed(slot, replyBindings(slot, IA_REBIND, now));
+    const n = replyConfirm(slot, now);
+    return n == 0 ? drop(A.STAT_DROP_INVALID) : sent(slot, n);
   }
   return drop(A.STAT_DROP_NOT_FOR_SERVER);
 }

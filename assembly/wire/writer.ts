@@ -131,3 +131,9 @@ export function wOptionU16(code: u32, v: u32): void {
   wU16(v);
   optClose();
 }
+
+/** Overwrites 4 bytes written earlier at `at` (e.g. T1/T2 once known). */
+export function wPatch32(at: usize, v: u32): void {
+  if (overflow || at < base || at + 4 > pos) return;
+  st32(at, v);
+}

@@ -1,0 +1,330 @@
+// Choosing what a client gets on an interface.
+//
+// IA_NA: a 64-bit interface identifier per (interface, DUID, IAID), from a
+// SipHash keyed with the persisted server secret: stable across restarts,
+// unguessable from outside (RFC 7721 section 3), probed again on collision.
+// It is combined with each usable prefix of the interface, as the reference
+// server does: the "elected" prefix (plen <= 64, longest preferred lifetime)
+// plus every prefix longer than /64 (up to /96), or all of them with
+// `assign all`.
+//
+// IA_PD: prefixes carved out of the interface's prefixes shorter than /64.
+// A delegation is a position (the index of its first /64 "unit") and a
+// length; it is applied to every such prefix. The units of the smallest
+// such prefix (the border) are tracked in a bitmap per interface, the units
+// holding the interface's own addresses reserved. Aligned first fit, the
+// client's hint (length and value) honoured when free.
+
+import { MAX_IFACES, LIFETIME_INFINITE, CTX_A_ADDR } from "../abi";
+import { bytesEqual } from "../wire/bytes";
+import { ifaceAddrCount, ifaceAddr, ifaceAddrPlen, ifaceAddrPreferred, ifaceAddrValid } from "./iface";
+import { sipHash } from "./siphash";
+import * as B from "./bindings";
+
+// ---------------------------------------------------------------- lifetimes
+
+/** Seconds left until `until` (host clock), LIFETIME_INFINITE stays infinite. */
+export function remaining(until: u32, now: u32): u32 {
+  if (until == LIFETIME_INFINITE) return LIFETIME_INFINITE;
+  return until > now ? until - now : 0;
+}
+
+/** The smaller of two lifetimes (LIFETIME_INFINITE is the largest). */
+@inline export function minLifetime(a: u32, b: u32): u32 {
+  return a < b ? a : b;
+}
+
+// ---------------------------------------------------------------- addresses (IA_NA)
+
+/** RFC 8415 allows any prefix; the reference limits addresses to /96 or shorter. */
+export const NA_MAX_PLEN: u32 = 96;
+const NA_ATTEMPTS: u32 = 64;
+/** Interface identifiers below this are left for routers and static hosts (::1 .. ::ff). */
+const IID_RESERVED_LOW: u64 = 0x100;
+/** RFC 5453: reserved interface identifiers fdff:ffff:ffff:ff80 - fdff:ffff:ffff:ffff. */
+const IID_RESERVED_ANYCAST: u64 = 0xfdffffffffffff80;
+
+/** The interface's address index whose prefix is "elected" for IA_NA (plen
+ *  <= 64, usable, longest preferred lifetime), or -1. */
+function electedPrefix(slot: u32, now: u32): i32 {
+  let best: i32 = -1;
+  let bestPref: u32 = 0;
+  const n = ifaceAddrCount(slot);
+  for (let i: u32 = 0; i < n; i++) {
+    if (ifaceAddrPlen(slot, i) > 64) continue;
+    const pref = remaining(ifaceAddrPreferred(slot, i), now);
+    if (pref == 0 || remaining(ifaceAddrValid(slot, i), now) == 0) continue;
+    if (best < 0 || pref > bestPref) {
+      best = <i32>i;
+      bestPref = pref;
+    }
+  }
+  return best;
+}
+
+/** True when the interface's address `i` gives IA_NA addresses now. */
+export function naPrefixUsable(slot: u32, i: u32, now: u32, all: bool): bool {
+  const plen = ifaceAddrPlen(slot, i);
+  if (plen > NA_MAX_PLEN) return false;
+  if (remaining(ifaceAddrPreferred(slot, i), now) == 0 || remaining(ifaceAddrValid(slot, i), now) == 0) return false;
+  if (all || plen > 64) return true;
+  return <i32>i == electedPrefix(slot, now);
+}
+
+/** Writes prefix (first `plen` bits of the interface's address `i`) + `iid`
+ *  (in the bits the prefix leaves free) as 16 bytes at `out`. */
+export function naAddress(slot: u32, i: u32, iid: u64, out: usize): void {
+  const a = ifaceAddr(slot, i) + CTX_A_ADDR;
+  const plen = ifaceAddrPlen(slot, i);
+  memory.copy(out, a, 16);
+  const hostBits = 128 - plen;
+  const low = bswap<u64>(load<u64>(a + 8));
+  let keepMask: u64 = hostBits >= 64 ? 0 : ~((<u64>1 << hostBits) - 1);
+  if (plen <= 64) keepMask = 0;
+  store<u64>(out + 8, bswap<u64>((low & keepMask) | (iid & ~keepMask)));
+}
+
+/** True when `iid` is one of the interface's own identifiers, or reserved. */
+function iidReserved(slot: u32, iid: u64): bool {
+  if (iid < IID_RESERVED_LOW || iid >= IID_RESERVED_ANYCAST) return true;
+  const n = ifaceAddrCount(slot);
+  for (let i: u32 = 0; i < n; i++) {
+    if (bswap<u64>(load<u64>(ifaceAddr(slot, i) + CTX_A_ADDR + 8)) == iid) return true;
+  }
+  return false;
+}
+
+/** A free interface identifier for (slot, DUID, IAID), or 0 when none was found. */
+export function naChoose(slot: u32, duid: usize, duidLen: u32, iaid: u32): u64 {
+  for (let attempt: u32 = 0; attempt < NA_ATTEMPTS; attempt++) {
+    const iid = sipHash(duid, duidLen, (<u64>iaid) | (<u64>attempt << 32) | (<u64>slot << 48));
+    if (iidReserved(slot, iid)) continue;
+    if (B.bFindPosition(slot, iid) < 0) return iid;
+  }
+  return 0;
+}
+
+/** True when `iid` can be given to a new binding on `slot` (static host ids, Rebind adoption). */
+export function naFree(slot: u32, iid: u64): bool {
+  return iid != 0 && !iidReserved(slot, iid) && B.bFindPosition(slot, iid) < 0;
+}
+
+/** The index of the interface address whose prefix contains `addr` and
+ *  gives IA_NA addresses, or -1. */
+export function naPrefixOf(slot: u32, addr: usize, now: u32, all: bool): i32 {
+  const n = ifaceAddrCount(slot);
+  for (let i: u32 = 0; i < n; i++) {
+    if (!naPrefixUsable(slot, i, now, all)) continue;
+    const plen = ifaceAddrPlen(slot, i);
+    if (prefixMatch(ifaceAddr(slot, i) + CTX_A_ADDR, addr, plen)) return <i32>i;
+  }
+  return -1;
+}
+
+function prefixMatch(a: usize, b: usize, plen: u32): bool {
+  const whole = plen >> 3;
+  if (!bytesEqual(a, b, whole)) return false;
+  const rest = plen & 7;
+  if (rest == 0) return true;
+  const mask = <u8>(0xff00 >> rest);
+  return (load<u8>(a + whole) & mask) == (load<u8>(b + whole) & mask);
+}
+
+/** True when `addr` is on the link: inside any valid prefix of the interface. */
+export function onLink(slot: u32, addr: usize, now: u32): bool {
+  const n = ifaceAddrCount(slot);
+  for (let i: u32 = 0; i < n; i++) {
+    if (remaining(ifaceAddrValid(slot, i), now) == 0) continue;
+    if (prefixMatch(ifaceAddr(slot, i) + CTX_A_ADDR, addr, ifaceAddrPlen(slot, i))) return true;
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------- prefixes (IA_PD)
+
+/** The reference's default delegated length. */
+export const PD_DEFAULT_LEN: u32 = 62;
+/** The bitmap covers at most 2^16 /64 units (a /48 border). */
+const PD_MAX_UNIT_BITS: u32 = 16;
+const PD_UNITS_MAX: u32 = 1 << PD_MAX_UNIT_BITS;
+const MAP_BYTES: u32 = PD_UNITS_MAX / 8;
+
+const maps: usize = memory.data(<i32>(MAX_IFACES * MAP_BYTES), 8);
+const borders = new StaticArray<u32>(<i32>MAX_IFACES); // border prefix length, 0 = no PD space
+const dirty = new StaticArray<bool>(<i32>MAX_IFACES);
+
+@inline function map(slot: u32): usize {
+  return maps + <usize>slot * MAP_BYTES;
+}
+
+/** Marks the interface's PD space for a rebuild (its addresses changed). */
+export function pdInvalidate(slot: u32): void {
+  if (slot < MAX_IFACES) unchecked((dirty[slot] = true));
+}
+
+/** Invalidates every interface (after restore or a capacity change). */
+export function pdInvalidateAll(): void {
+  for (let s: u32 = 0; s < MAX_IFACES; s++) unchecked((dirty[s] = true));
+}
+
+/** True when the interface's address `i` is a prefix we delegate from now. */
+export function pdPrefixUsable(slot: u32, i: u32, now: u32): bool {
+  const plen = ifaceAddrPlen(slot, i);
+  return plen > 0 && plen < 64 && remaining(ifaceAddrValid(slot, i), now) != 0 && remaining(ifaceAddrPreferred(slot, i), now) != 0;
+}
+
+/** Number of /64 units in the interface's PD space (0: nothing to delegate). */
+function units(slot: u32): u32 {
+  const b = unchecked(borders[slot]);
+  if (b == 0) return 0;
+  const bits: u32 = 64 - b;
+  return bits >= PD_MAX_UNIT_BITS ? PD_UNITS_MAX : <u32>1 << bits;
+}
+
+@inline function bitGet(slot: u32, u: u32): bool {
+  return (load<u8>(map(slot) + (u >> 3)) & (<u8>1 << <u8>(u & 7))) != 0;
+}
+
+function bitsSet(slot: u32, first: u32, count: u32, on: bool): void {
+  const m = map(slot);
+  for (let u = first; u < first + count; u++) {
+    const p = m + (u >> 3);
+    const bit = <u8>1 << <u8>(u & 7);
+    store<u8>(p, on ? load<u8>(p) | bit : load<u8>(p) & ~bit);
+  }
+}
+
+function rangeFree(slot: u32, first: u32, count: u32): bool {
+  const m = map(slot);
+  let u = first;
+  const end = first + count;
+  while (u < end && (u & 63) != 0) {
+    if (bitGet(slot, u)) return false;
+    u++;
+  }
+  while (u + 64 <= end) {
+    if (load<u64>(m + (u >> 3)) != 0) return false;
+    u += 64;
+  }
+  while (u < end) {
+    if (bitGet(slot, u)) return false;
+    u++;
+  }
+  return true;
+}
+
+/** Recomputes the border and the bitmap of `slot` when marked dirty. */
+export function pdRefresh(slot: u32, now: u32): void {
+  if (!unchecked(dirty[slot])) return;
+  unchecked((dirty[slot] = false));
+  let border: u32 = 0;
+  const n = ifaceAddrCount(slot);
+  for (let i: u32 = 0; i < n; i++) {
+    if (pdPrefixUsable(slot, i, now) && ifaceAddrPlen(slot, i) > border) border = ifaceAddrPlen(slot, i);
+  }
+  unchecked((borders[slot] = border));
+  memory.fill(map(slot), 0, MAP_BYTES);
+  const total = units(slot);
+  if (total == 0) return;
+  const umask: u64 = <u64>total - 1;
+  // The interface's own /64s are not delegated.
+  for (let i: u32 = 0; i < n; i++) {
+    const hi = bswap<u64>(load<u64>(ifaceAddr(slot, i) + CTX_A_ADDR));
+    if (pdContains(slot, ifaceAddr(slot, i) + CTX_A_ADDR)) bitsSet(slot, <u32>(hi & umask), 1, true);
+  }
+  // Live delegations keep their units.
+  const cap = B.bCapacity();
+  for (let i: u32 = 0; i < cap; i++) {
+    const r = B.rec(i);
+    if (load<u8>(r + B.B_STATE) == B.B_FREE || load<u8>(r + B.B_TYPE) != 25 || load<u8>(r + B.B_SLOT) != slot) continue;
+    const first = <u32>load<u64>(r + B.B_POSITION);
+    const count = pdUnitCount(load<u8>(r + B.B_PLEN));
+    if (count != 0 && first + count <= total) bitsSet(slot, first, count, true);
+  }
+}
+
+/** True when `addr` lies inside one of the interface's PD prefixes. */
+function pdContains(slot: u32, addr: usize): bool {
+  const n = ifaceAddrCount(slot);
+  for (let i: u32 = 0; i < n; i++) {
+    const plen = ifaceAddrPlen(slot, i);
+    if (plen > 0 && plen < 64 && prefixMatch(ifaceAddr(slot, i) + CTX_A_ADDR, addr, plen)) return true;
+  }
+  return false;
+}
+
+/** /64 units in a delegation of length `len`, 0 when not representable. */
+export function pdUnitCount(len: u32): u32 {
+  if (len > 64 || <u32>64 - len > PD_MAX_UNIT_BITS) return 0;
+  return <u32>1 << (64 - len);
+}
+
+/** True when a delegation (first unit, length) fits in the interface's space now. */
+export function pdFits(slot: u32, first: u32, len: u32): bool {
+  const count = pdUnitCount(len);
+  const b = unchecked(borders[slot]);
+  return b != 0 && len > b && count != 0 && first + count <= units(slot) && (first & (count - 1)) == 0;
+}
+
+export let carvedFirst: u32 = 0;
+export let carvedLen: u32 = 0;
+
+/** Finds room for a delegation: the hinted prefix (16 bytes at `hint`, or 0)
+ *  if it is free, else aligned first fit from `len`, lengthened up to /64.
+ *  Sets carvedFirst/carvedLen; false when nothing fits. */
+export function pdCarve(slot: u32, len: u32, minLen: u32, hint: usize, now: u32): bool {
+  pdRefresh(slot, now);
+  const b = unchecked(borders[slot]);
+  if (b == 0) return false;
+  if (len == 0 || len > 64) len = PD_DEFAULT_LEN;
+  if (len < minLen) len = minLen;
+  if (len <= b) len = b + 1; // the whole prefix cannot go: it holds our own /64
+  const total = units(slot);
+  if (hint != 0 && pdContains(slot, hint)) {
+    const count = pdUnitCount(len);
+    const first = <u32>(bswap<u64>(load<u64>(hint)) & (<u64>total - 1));
+    if (count != 0 && (first & (count - 1)) == 0 && first + count <= total && rangeFree(slot, first, count)) {
+      return pdTake(slot, first, len);
+    }
+  }
+  for (let l = len; l <= 64; l++) {
+    const count = pdUnitCount(l);
+    if (count == 0 || count > total) continue;
+    for (let first: u32 = 0; first + count <= total; first += count) {
+      if (rangeFree(slot, first, count)) return pdTake(slot, first, l);
+    }
+  }
+  return false;
+}
+
+function pdTake(slot: u32, first: u32, len: u32): bool {
+  bitsSet(slot, first, pdUnitCount(len), true);
+  carvedFirst = first;
+  carvedLen = len;
+  return true;
+}
+
+/** Returns a delegation's units to the free pool. */
+export function pdRelease(slot: u32, first: u32, len: u32): void {
+  const count = pdUnitCount(len);
+  if (count != 0 && first + count <= units(slot) && !unchecked(dirty[slot])) bitsSet(slot, first, count, false);
+}
+
+/** Writes the delegated prefix (16 bytes) for delegation (first, len) under
+ *  the interface's PD prefix `i`. */
+export function pdPrefix(slot: u32, i: u32, first: u32, out: usize): void {
+  const a = ifaceAddr(slot, i) + CTX_A_ADDR;
+  const plen = ifaceAddrPlen(slot, i);
+  const hi = bswap<u64>(load<u64>(a));
+  const keep: u64 = plen == 0 ? 0 : ~((<u64>1 << (64 - plen)) - 1);
+  store<u64>(out, bswap<u64>((hi & keep) | <u64>first));
+  store<u64>(out + 8, 0);
+}
+
+/** The unit index of a prefix inside the interface's PD space, or -1. */
+export function pdUnitOf(slot: u32, prefix: usize): i64 {
+  if (!pdContains(slot, prefix) || units(slot) == 0) return -1;
+  return <i64>(bswap<u64>(load<u64>(prefix)) & (<u64>units(slot) - 1));
+}
+
+

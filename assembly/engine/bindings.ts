@@ -1,0 +1,267 @@
+// The binding table, in linear memory: fixed-size records, allocated once
+// when the capacity is configured, found by (interface, IA type, IAID, DUID)
+// through a keyed hash index, and by (interface, host part) for IA_NA.
+// Nothing is allocated per packet. Memory: BREC_SIZE bytes per binding plus
+// 8 bytes of index (two u32 buckets) per binding.
+
+import { sipHash } from "./siphash";
+import { bytesEqual } from "../wire/bytes";
+
+// ---------------------------------------------------------------- record layout
+export const BREC_SIZE: u32 = 320;
+export const B_STATE: usize = 0; // u8 B_*
+export const B_TYPE: usize = 1; // u8 OPT_IA_NA or OPT_IA_PD
+export const B_SLOT: usize = 2; // u8 interface slot
+export const B_FLAGS: usize = 3; // u8 BF_*
+export const B_IAID: usize = 4; // u32
+export const B_EXPIRES: usize = 8; // u32 host clock: end of validity (bound), of the offer (advertised), of the block (declined)
+export const B_NEXT_ID: usize = 12; // u32 index + 1 of the next record in the same id bucket (or free list)
+export const B_NEXT_POS: usize = 16; // u32 index + 1 of the next record in the same position bucket
+export const B_LEASETIME: usize = 20; // u32 valid lifetime last granted
+export const B_POSITION: usize = 24; // u64 IA_NA: interface identifier; IA_PD: prefix index
+export const B_PLEN: usize = 32; // u8 IA_PD: delegated prefix length
+export const B_DUID_LEN: usize = 33; // u8
+export const B_HOSTNAME_LEN: usize = 34; // u8
+export const B_PEER: usize = 40; // 16 bytes: client address (route next hop for IA_PD)
+export const B_RECONF_KEY: usize = 56; // 16 bytes (RFC 8415 section 20.4)
+export const B_REPLAY: usize = 72; // u64 replay detection counter
+export const B_DUID: usize = 80; // DUID_MAX bytes
+export const DUID_MAX: u32 = 130;
+export const B_HOSTNAME: usize = 210; // HOSTNAME_MAX bytes (ASCII, first label of the Client FQDN)
+export const HOSTNAME_MAX: u32 = 63;
+
+export const B_FREE: u8 = 0;
+export const B_ADVERTISED: u8 = 1; // offered in an Advertise, not yet requested
+export const B_BOUND: u8 = 2;
+export const B_DECLINED: u8 = 3; // the client declined the address: blocked until B_EXPIRES
+
+export const BF_RECONF_ACCEPT: u8 = 1; // the client sent Reconfigure Accept
+export const BF_STATIC: u8 = 2; // from a `config host` entry
+
+const NONE: u32 = 0;
+
+let base: usize = 0; // first record
+let capacity: u32 = 0;
+let used: u32 = 0;
+let idBuckets: usize = 0; // u32[nBuckets]
+let posBuckets: usize = 0; // u32[nBuckets]
+let nBuckets: u32 = 0; // power of two >= capacity
+let freeHead: u32 = NONE; // index + 1
+
+export function bCapacity(): u32 {
+  return capacity;
+}
+
+export function bUsed(): u32 {
+  return used;
+}
+
+@inline export function rec(i: u32): usize {
+  return base + <usize>i * BREC_SIZE;
+}
+
+/** Allocates the table for `cap` bindings. Only growth is possible; records
+ *  and their indices survive (the old area is not reused: the stub runtime
+ *  never frees, so grow rarely). Returns false when memory cannot grow. */
+export function bReserve(cap: u32): bool {
+  if (cap <= capacity) return true;
+  let nb: u32 = 16;
+  while (nb < cap) nb <<= 1;
+  const size = <usize>cap * BREC_SIZE + <usize>nb * 8;
+  if (size > 0x7fff0000) return false;
+  const pages = <i32>((size + 0xffff) >> 16);
+  const start = memory.grow(pages);
+  if (start < 0) return false;
+  const newBase = <usize>start << 16;
+  memory.fill(newBase, 0, size);
+  if (capacity != 0) memory.copy(newBase, base, <usize>capacity * BREC_SIZE);
+  const old = capacity;
+  base = newBase;
+  capacity = cap;
+  nBuckets = nb;
+  idBuckets = newBase + <usize>cap * BREC_SIZE;
+  posBuckets = idBuckets + <usize>nb * 4;
+  rebuild(old);
+  return true;
+}
+
+/** Rebuilds the free list and both indexes from the records' states. */
+function rebuild(_oldCapacity: u32): void {
+  memory.fill(idBuckets, 0, <usize>nBuckets * 8);
+  freeHead = NONE;
+  used = 0;
+  for (let i: i32 = <i32>capacity - 1; i >= 0; i--) {
+    const r = rec(<u32>i);
+    if (load<u8>(r + B_STATE) == B_FREE) {
+      store<u32>(r + B_NEXT_ID, freeHead);
+      freeHead = <u32>i + 1;
+    } else {
+      used++;
+      linkId(<u32>i);
+      if (load<u8>(r + B_TYPE) == 3) linkPos(<u32>i);
+    }
+  }
+}
+
+// ---------------------------------------------------------------- keys
+
+@inline function idKey(slot: u32, type: u32, iaid: u32): u64 {
+  return (<u64>iaid) | (<u64>type << 32) | (<u64>slot << 48);
+}
+
+@inline function idBucket(slot: u32, type: u32, iaid: u32, duid: usize, duidLen: u32): usize {
+  const h = sipHash(duid, duidLen, idKey(slot, type, iaid));
+  return idBuckets + (<usize>(<u32>h & (nBuckets - 1)) << 2);
+}
+
+@inline function posBucket(slot: u32, position: u64): usize {
+  const h = position ^ (<u64>slot * 0x9e3779b97f4a7c15);
+  return posBuckets + (<usize>(<u32>(h ^ (h >> 29)) & (nBuckets - 1)) << 2);
+}
+
+function linkId(i: u32): void {
+  const r = rec(i);
+  const b = idBucket(load<u8>(r + B_SLOT), load<u8>(r + B_TYPE), load<u32>(r + B_IAID), r + B_DUID, load<u8>(r + B_DUID_LEN));
+  store<u32>(r + B_NEXT_ID, load<u32>(b));
+  store<u32>(b, i + 1);
+}
+
+function unlinkId(i: u32): void {
+  const r = rec(i);
+  let b = idBucket(load<u8>(r + B_SLOT), load<u8>(r + B_TYPE), load<u32>(r + B_IAID), r + B_DUID, load<u8>(r + B_DUID_LEN));
+  while (load<u32>(b) != NONE) {
+    const j = load<u32>(b) - 1;
+    if (j == i) {
+      store<u32>(b, load<u32>(r + B_NEXT_ID));
+      return;
+    }
+    b = rec(j) + B_NEXT_ID;
+  }
+}
+
+function linkPos(i: u32): void {
+  const r = rec(i);
+  const b = posBucket(load<u8>(r + B_SLOT), load<u64>(r + B_POSITION));
+  store<u32>(r + B_NEXT_POS, load<u32>(b));
+  store<u32>(b, i + 1);
+}
+
+function unlinkPos(i: u32): void {
+  const r = rec(i);
+  let b = posBucket(load<u8>(r + B_SLOT), load<u64>(r + B_POSITION));
+  while (load<u32>(b) != NONE) {
+    const j = load<u32>(b) - 1;
+    if (j == i) {
+      store<u32>(b, load<u32>(r + B_NEXT_POS));
+      return;
+    }
+    b = rec(j) + B_NEXT_POS;
+  }
+}
+
+// ---------------------------------------------------------------- operations
+
+/** The binding of (slot, IA type, IAID, DUID), or -1. Declined records are
+ *  not found: they no longer belong to a client. */
+export function bFind(slot: u32, type: u32, iaid: u32, duid: usize, duidLen: u32): i32 {
+  if (capacity == 0 || duidLen > DUID_MAX) return -1;
+  let j = load<u32>(idBucket(slot, type, iaid, duid, duidLen));
+  while (j != NONE) {
+    const r = rec(j - 1);
+    if (
+      load<u32>(r + B_IAID) == iaid &&
+      load<u8>(r + B_TYPE) == type &&
+      load<u8>(r + B_SLOT) == slot &&
+      load<u8>(r + B_DUID_LEN) == duidLen &&
+      load<u8>(r + B_STATE) != B_DECLINED &&
+      bytesEqual(r + B_DUID, duid, duidLen)
+    ) {
+      return <i32>(j - 1);
+    }
+    j = load<u32>(r + B_NEXT_ID);
+  }
+  return -1;
+}
+
+/** The IA_NA binding holding interface identifier `position` on `slot`, or -1. */
+export function bFindPosition(slot: u32, position: u64): i32 {
+  if (capacity == 0) return -1;
+  let j = load<u32>(posBucket(slot, position));
+  while (j != NONE) {
+    const r = rec(j - 1);
+    if (load<u64>(r + B_POSITION) == position && load<u8>(r + B_SLOT) == slot) return <i32>(j - 1);
+    j = load<u32>(r + B_NEXT_POS);
+  }
+  return -1;
+}
+
+/** Takes a free record for (slot, type, iaid, duid) and indexes it by id.
+ *  The caller sets the position (then bIndexPosition for IA_NA). -1 when full. */
+export function bCreate(slot: u32, type: u32, iaid: u32, duid: usize, duidLen: u32): i32 {
+  if (freeHead == NONE || duidLen > DUID_MAX) return -1;
+  const i = freeHead - 1;
+  const r = rec(i);
+  freeHead = load<u32>(r + B_NEXT_ID);
+  memory.fill(r, 0, BREC_SIZE);
+  store<u8>(r + B_STATE, B_ADVERTISED);
+  store<u8>(r + B_TYPE, <u8>type);
+  store<u8>(r + B_SLOT, <u8>slot);
+  store<u32>(r + B_IAID, iaid);
+  store<u8>(r + B_DUID_LEN, <u8>duidLen);
+  memory.copy(r + B_DUID, duid, duidLen);
+  linkId(i);
+  used++;
+  return <i32>i;
+}
+
+/** Indexes an IA_NA record by its position (after the position was set). */
+export function bIndexPosition(i: u32): void {
+  linkPos(i);
+}
+
+/** Removes an IA_NA record from the position index (before the position changes). */
+export function bUnindexPosition(i: u32): void {
+  unlinkPos(i);
+}
+
+/** Turns a binding into a declined block: no longer the client's, but its
+ *  position stays taken until `until`. */
+export function bDecline(i: u32, until: u32): void {
+  const r = rec(i);
+  unlinkId(i);
+  store<u8>(r + B_STATE, B_DECLINED);
+  store<u32>(r + B_EXPIRES, until);
+  store<u8>(r + B_DUID_LEN, 0);
+  store<u8>(r + B_HOSTNAME_LEN, 0);
+  linkId(i); // indexed under the empty DUID, never matched by bFind
+}
+
+/** Frees record `i`. */
+export function bFree(i: u32): void {
+  const r = rec(i);
+  if (load<u8>(r + B_STATE) == B_FREE) return;
+  unlinkId(i);
+  if (load<u8>(r + B_TYPE) == 3) unlinkPos(i);
+  memory.fill(r, 0, BREC_SIZE);
+  store<u32>(r + B_NEXT_ID, freeHead);
+  freeHead = i + 1;
+  used--;
+}
+
+/** Writes a whole record into slot `i` (restore at start-up); call
+ *  bRebuild once after the last one. False when `i` is out of range or
+ *  taken, or the record is not a live binding. */
+export function bRestore(i: u32, src: usize): bool {
+  if (i >= capacity || load<u8>(rec(i) + B_STATE) != B_FREE) return false;
+  const st = load<u8>(src + B_STATE);
+  const type = load<u8>(src + B_TYPE);
+  if ((st != B_BOUND && st != B_DECLINED) || (type != 3 && type != 25)) return false;
+  if (load<u8>(src + B_DUID_LEN) > <u8>DUID_MAX || load<u8>(src + B_HOSTNAME_LEN) > <u8>HOSTNAME_MAX) return false;
+  memory.copy(rec(i), src, BREC_SIZE);
+  return true;
+}
+
+/** Rebuilds the free list and the indexes after restores. */
+export function bRebuild(): void {
+  rebuild(capacity);
+}
