@@ -161,6 +161,7 @@ function readInterface(r: SectionReader): InterfaceConfig {
   const s = r.section;
   const logical = r.one("interface", (v) => v);
   const device = r.one("ifname", parseIfname) ?? r.one("networkid", parseIfname);
+  r.has("networkid"); // known (odhcpd's fallback for ifname) even when ifname wins
   const ifname = device ?? fallbackDevice(r, logical);
   const ignore = r.one("ignore", parseBool) ?? false;
   const mode = r.one("dhcpv6", parseMode) ?? "server";

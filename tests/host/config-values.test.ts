@@ -102,6 +102,8 @@ test("interface, ifname, networkid: which one names the device", () => {
   assert.deepEqual([b.name, b.ifname], ["home", "br-home"]);
   const c = one("config dhcp lan\noption interface 'home'\noption networkid 'br-x'\noption ifname 'eth0.1'\n");
   assert.deepEqual([c.name, c.ifname], ["home", "eth0.1"]);
+  const both = parseConfig("config dhcp lan\noption ifname 'eth0'\noption networkid 'not a device'\n", FILE);
+  assert.deepEqual([both.config.interfaces[0].ifname, both.warnings], ["eth0", []]);
   const d = one("config dhcp\noption interface 'home'\n");
   assert.deepEqual([d.section, d.ifname], ["@dhcp[0]", "home"]);
 });
