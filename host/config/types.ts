@@ -7,7 +7,7 @@ export type { Mode };
 
 /** `config odhcpd`: settings of the whole server. */
 export interface GlobalConfig {
-  /** odhcpd also serves DHCPv4 (not ours; kept for the lease time default). Default false. */
+  /** odhcpd also serves DHCPv4 (not ours: parsed, not encoded). Default false. */
   maindhcp: boolean;
   /** Lease (state) file path, or null for none. */
   leasefile: string | null;
