@@ -5,6 +5,11 @@ import { textLen } from "./text";
 import { ifaceSet } from "./engine/iface";
 import { configure as engineConfigure } from "./engine/config";
 import { handle as engineHandle } from "./engine/server";
+import { expire, leasesChanged } from "./engine/ia";
+import { effectsReset, effectsLen, effectOpen } from "./engine/effects";
+import { bRestore, bRebuild, bUsed, bCapacity } from "./engine/bindings";
+import { pdInvalidateAll, pdInvalidate } from "./engine/assign";
+import { leaseFile, leasesJson } from "./engine/leases";
 
 /** The ABI version the host must expect (abi.ts ABI_VERSION). */
 export function abi_version(): u32 {
@@ -20,6 +25,7 @@ export function region_ptr(id: u32): usize {
   if (id == A.REGION_CFG) return A.CFG;
   if (id == A.REGION_OUT) return A.OUT;
   if (id == A.REGION_STATS) return A.STATS;
+  if (id == A.REGION_EFFECTS) return A.EFFECTS;
   return 0;
 }
 
@@ -32,6 +38,7 @@ export function region_size(id: u32): u32 {
   if (id == A.REGION_CFG) return A.CFG_SIZE;
   if (id == A.REGION_OUT) return A.OUT_SIZE;
   if (id == A.REGION_STATS) return A.STATS_COUNT * 4;
+  if (id == A.REGION_EFFECTS) return A.EFFECTS_SIZE;
   return 0;
 }
 
@@ -42,7 +49,9 @@ export function configure(len: u32): i32 {
 
 /** Stores the CTX record (one interface). 0, or -1 when it is malformed. */
 export function set_iface(): i32 {
-  return ifaceSet() ? 0 : -1;
+  if (!ifaceSet()) return -1;
+  pdInvalidate(load<u32>(A.CTX + A.CTX_SLOT));
+  return 0;
 }
 
 /** Handles the datagram of `len` bytes in RX: reply length in TX (> 0),
@@ -54,6 +63,53 @@ export function handle(len: u32): i32 {
 /** Length of the text last written to OUT. */
 export function out_len(): u32 {
   return textLen();
+}
+
+/** Advances the clock to `now` (host seconds): expired offers, bindings and
+ *  declines are freed, with their effects. Returns the effects length. */
+export function tick(now: u32): u32 {
+  effectsReset();
+  expire(now);
+  if (leasesChanged) effectOpen(A.EFFECT_LEASES_CHANGED, 0);
+  return effectsLen();
+}
+
+/** Length of the effect records written by the last handle/tick. */
+export function effects_len(): u32 {
+  return effectsLen();
+}
+
+/** Restores binding `id` from a record (as journaled from EFFECT_BINDING_PUT)
+ *  in RX. Call restore_done() after the last one. 0, or -1 when refused. */
+export function restore(id: u32): i32 {
+  return bRestore(id, A.RX) ? 0 : -1;
+}
+
+/** Rebuilds the indexes after restores. Returns the number of bindings. */
+export function restore_done(): u32 {
+  bRebuild();
+  pdInvalidateAll();
+  return bUsed();
+}
+
+/** The lease file (odhcpd format) into OUT; `wall_now` is the Unix time
+ *  matching `now`. Returns its length. */
+export function leasefile(now: u32, wall_now: i64): u32 {
+  return leaseFile(now, wall_now);
+}
+
+/** The bindings as JSON (odhcpd ubus `dhcp ipv6leases` shape) into OUT. Returns its length. */
+export function leases_json(now: u32): u32 {
+  return leasesJson(now);
+}
+
+/** Capacity of the binding table and bindings in use. */
+export function bindings_capacity(): u32 {
+  return bCapacity();
+}
+
+export function bindings_used(): u32 {
+  return bUsed();
 }
 
 // ---------------------------------------------------------------- inspect

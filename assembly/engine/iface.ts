@@ -2,7 +2,7 @@
 // link-local and global addresses with lifetimes), one CTX record per slot.
 
 import { CTX, CTX_SIZE, CTX_SLOT, CTX_NADDR, CTX_FLAGS, CTX_F_UP, CTX_F_HAS_MAC, CTX_MAC, CTX_LINKLOCAL,
-  CTX_ADDRS, CTX_ADDR_SIZE, CTX_A_ADDR, CTX_A_PLEN, CTX_A_PREFERRED, CTX_A_VALID, MAX_IFACES, MAX_IFACE_ADDRS } from "../abi";
+  CTX_ADDRS, CTX_ADDR_SIZE, CTX_A_ADDR, CTX_A_PLEN, CTX_A_PREFERRED, CTX_A_VALID, CTX_NAME, MAX_IFACES, MAX_IFACE_ADDRS } from "../abi";
 import { addrIsZero } from "../wire/bytes";
 
 const SLOTS: usize = memory.data(<i32>(MAX_IFACES * CTX_SIZE), 16);
@@ -65,4 +65,9 @@ export function ifaceAddrPreferred(slot: u32, i: u32): u32 {
 /** End of the valid lifetime of address `i` (host clock, LIFETIME_INFINITE). */
 export function ifaceAddrValid(slot: u32, i: u32): u32 {
   return load<u32>(ifaceAddr(slot, i) + CTX_A_VALID);
+}
+
+/** Address of the NUL-padded interface name of `slot`. */
+export function ifaceName(slot: u32): usize {
+  return rec(slot) + CTX_NAME;
 }

@@ -3,7 +3,10 @@
 
 export const ABI_VERSION = 1;
 
-export const REGION = { RX: 0, TX: 1, META: 2, CTX: 3, CFG: 4, OUT: 5, STATS: 6 } as const;
+export const REGION = { RX: 0, TX: 1, META: 2, CTX: 3, CFG: 4, OUT: 5, STATS: 6, EFFECTS: 7 } as const;
+
+/** Effect record types (assembly/abi.ts EFFECT_*). */
+export const EFFECT = { BINDING_PUT: 1, BINDING_DEL: 2, ROUTE_ADD: 3, ROUTE_DEL: 4, LEASES_CHANGED: 5, RESYNC: 6 } as const;
 
 export const META = {
   IN_IFSLOT: 0,
@@ -26,7 +29,9 @@ export const CTX = {
   MAC: 12,
   LINKLOCAL: 20,
   NADDR: 36,
-  ADDRS: 40,
+  NAME: 40,
+  NAME_LEN: 16,
+  ADDRS: 56,
   ADDR_SIZE: 28,
   A_ADDR: 0,
   A_PLEN: 16,
@@ -54,7 +59,19 @@ export const CFG = {
   REFRESH_TIME: 11,
   SOL_MAX_RT: 12,
   INF_MAX_RT: 13,
+  SECRET: 14,
+  MAX_BINDINGS: 15,
+  NA: 16,
+  PD: 17,
+  PD_MIN_LEN: 18,
+  ASSIGN_ALL: 19,
+  RAPID_COMMIT: 20,
+  HOST: 21,
 } as const;
+
+/** Sub-items of a CFG.HOST item: u8 key, u8 length, value. */
+export const HOST = { DUID: 1, MAC: 2, HOSTID: 3, NAME: 4, LEASETIME: 5 } as const;
+export const DEFAULT_MAX_BINDINGS = 4096;
 
 export const MODE = { disabled: 0, server: 1, relay: 2, hybrid: 3 } as const;
 export type Mode = keyof typeof MODE;

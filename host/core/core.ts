@@ -1,7 +1,7 @@
 // Loading core.wasm and talking to it: views over its fixed regions and one
 // method per export. Works in Node and in the browser (no Node imports).
 
-import { ABI_VERSION, REGION, META, META_F_MULTICAST, STAT_NAMES } from "./abi.js";
+import { ABI_VERSION, REGION, META, META_F_MULTICAST, STAT_NAMES, EFFECT } from "./abi.js";
 
 interface CoreExports {
   memory: WebAssembly.Memory;
@@ -13,7 +13,23 @@ interface CoreExports {
   handle(len: number): number;
   inspect?(len: number): number;
   out_len(): number;
+  tick(now: number): number;
+  effects_len(): number;
+  restore(id: number): number;
+  restore_done(): number;
+  leasefile(now: number, wallNow: bigint): number;
+  leases_json(now: number): number;
+  bindings_capacity(): number;
+  bindings_used(): number;
 }
+
+/** One effect record (see assembly/abi.ts EFFECT_*). */
+export type Effect =
+  | { type: typeof EFFECT.BINDING_PUT; id: number; record: Uint8Array }
+  | { type: typeof EFFECT.BINDING_DEL; id: number }
+  | { type: typeof EFFECT.ROUTE_ADD | typeof EFFECT.ROUTE_DEL; id: number; ifslot: number; plen: number; prefix: Uint8Array; via: Uint8Array }
+  | { type: typeof EFFECT.LEASES_CHANGED }
+  | { type: typeof EFFECT.RESYNC };
 
 export interface Reply {
   length: number; // bytes in tx
@@ -35,6 +51,7 @@ export class Core {
   cfg!: Uint8Array;
   out!: Uint8Array;
   stats!: Uint32Array;
+  effectsView!: Uint8Array;
 
   private constructor(instance: WebAssembly.Instance) {
     this.exports = instance.exports as unknown as CoreExports;
@@ -70,6 +87,7 @@ export class Core {
     this.cfg = view(REGION.CFG);
     this.out = view(REGION.OUT);
     this.stats = new Uint32Array(b, this.ptr[REGION.STATS], this.size[REGION.STATS] / 4);
+    this.effectsView = view(REGION.EFFECTS);
   }
 
   private fresh(): void {
@@ -81,9 +99,9 @@ export class Core {
     return this.exports.memory.buffer.byteLength;
   }
 
-  private outText(): string {
+  private outText(len = this.exports.out_len()): string {
     this.fresh();
-    return new TextDecoder().decode(this.out.subarray(0, this.exports.out_len()));
+    return new TextDecoder().decode(this.out.subarray(0, len));
   }
 
   /** Applies a configuration record; throws with the core's reason when it is refused. */
@@ -139,6 +157,63 @@ export class Core {
     const len = this.exports.inspect(n);
     this.fresh();
     return JSON.parse(new TextDecoder().decode(this.out.subarray(0, len)));
+  }
+
+  /** The effects of the last handle/tick, decoded (payloads copied). */
+  effects(): Effect[] {
+    this.fresh();
+    const n = this.exports.effects_len();
+    const e = this.effectsView;
+    const dv = new DataView(e.buffer, e.byteOffset, n);
+    const out: Effect[] = [];
+    for (let o = 0; o + 4 <= n; ) {
+      const type = dv.getUint16(o);
+      const len = dv.getUint16(o + 2);
+      const p = o + 4;
+      if (p + len > n) break;
+      if (type === EFFECT.BINDING_PUT) out.push({ type, id: dv.getUint32(p), record: e.slice(p + 4, p + len) });
+      else if (type === EFFECT.BINDING_DEL) out.push({ type, id: dv.getUint32(p) });
+      else if (type === EFFECT.ROUTE_ADD || type === EFFECT.ROUTE_DEL)
+        out.push({ type, id: dv.getUint32(p), ifslot: dv.getUint32(p + 4), plen: e[p + 8], prefix: e.slice(p + 12, p + 28), via: e.slice(p + 28, p + 44) });
+      else if (type === EFFECT.LEASES_CHANGED || type === EFFECT.RESYNC) out.push({ type });
+      o = p + len;
+    }
+    return out;
+  }
+
+  /** Advances the core's clock: expired bindings are freed. Returns their effects. */
+  tick(now: number): Effect[] {
+    this.exports.tick(now >>> 0);
+    return this.effects();
+  }
+
+  /** Restores one journaled binding record; call restoreDone() after the last. */
+  restore(id: number, record: Uint8Array): boolean {
+    this.fresh();
+    if (record.length > this.rx.length) return false;
+    this.rx.set(record);
+    return this.exports.restore(id) === 0;
+  }
+
+  /** Rebuilds the core's indexes after restore(); returns the number of bindings. */
+  restoreDone(): number {
+    return this.exports.restore_done();
+  }
+
+  /** The lease file text (odhcpd format). */
+  leaseFile(now: number, wallNow: number): string {
+    const len = this.exports.leasefile(now >>> 0, BigInt(Math.floor(wallNow)));
+    return this.outText(len);
+  }
+
+  /** The bindings as JSON in the shape of odhcpd's `ubus call dhcp ipv6leases`. */
+  leasesJson(now: number): unknown {
+    const len = this.exports.leases_json(now >>> 0);
+    return JSON.parse(this.outText(len));
+  }
+
+  bindings(): { used: number; capacity: number } {
+    return { used: this.exports.bindings_used(), capacity: this.exports.bindings_capacity() };
   }
 
   /** Counters by name. */

@@ -12,6 +12,7 @@ export interface IfaceAddress {
 
 export interface IfaceContext {
   slot: number;
+  name?: string; // Linux device name (at most 15 bytes)
   ifindex: number;
   up: boolean;
   mac: Uint8Array | null; // 6 bytes
@@ -28,6 +29,7 @@ export function encodeIface(c: IfaceContext): Uint8Array {
   dv.setUint32(CTX.FLAGS, (c.up ? CTX_F_UP : 0) | (c.mac ? CTX_F_HAS_MAC : 0), true);
   if (c.mac) buf.set(c.mac.subarray(0, 6), CTX.MAC);
   if (c.linkLocal) buf.set(c.linkLocal, CTX.LINKLOCAL);
+  if (c.name) buf.set(new TextEncoder().encode(c.name).subarray(0, CTX.NAME_LEN - 1), CTX.NAME);
   dv.setUint32(CTX.NADDR, addrs.length, true);
   addrs.forEach((a, i) => {
     const o = CTX.ADDRS + i * CTX.ADDR_SIZE;
