@@ -105,7 +105,7 @@ export function parseConfig(text: string, fileName: string): LoadResult {
 }
 
 function defaultGlobal(): GlobalConfig {
-  return { maindhcp: false, leasefile: null, leasetrigger: null, loglevel: LOGLEVEL_DEFAULT, duid: null };
+  return { maindhcp: false, leasefile: null, leasetrigger: null, loglevel: LOGLEVEL_DEFAULT, duid: null, statedir: null, maxBindings: null };
 }
 
 function checkUniqueName(file: string, s: UciSection, named: Map<string, UciSection>): void {
@@ -137,7 +137,12 @@ function readGlobal(r: SectionReader, g: GlobalConfig): void {
   g.leasetrigger = r.one("leasetrigger", parsePath) ?? g.leasetrigger;
   g.loglevel = r.one("loglevel", (v) => parseInteger(v, 0, LOGLEVEL_MAX)) ?? g.loglevel;
   g.duid = r.one("duid", parseDuid) ?? g.duid;
+  g.statedir = r.one("statedir", parsePath) ?? g.statedir;
+  g.maxBindings = r.one("max_bindings", (v) => parseInteger(v, 1, MAX_BINDINGS_LIMIT)) ?? g.maxBindings;
 }
+
+/** The core's upper bound for the binding table (assembly/engine/config.ts). */
+const MAX_BINDINGS_LIMIT = 1 << 20;
 
 function parseDuid(v: string): Uint8Array {
   return parseHex(v, DUID_MIN, DUID_MAX, "a DUID");
@@ -183,6 +188,8 @@ function readInterface(r: SectionReader): InterfaceConfig {
     dhcpv6Na: r.one("dhcpv6_na", parseBool) ?? true,
     dhcpv6Pd: r.one("dhcpv6_pd", parseBool) ?? true,
     dhcpv6PdMinLen: r.one("dhcpv6_pd_min_len", (v) => parseInteger(v, PD_MIN_LEN_MIN, PD_MIN_LEN_MAX)) ?? null,
+    assignAll: r.one("dhcpv6_assignall", parseBool) ?? false,
+    rapidCommit: r.one("dhcpv6_rapid_commit", parseBool) ?? true,
     refreshTime: r.one("dhcpv6_refresh", (v) => parseInteger(v, REFRESH_MIN, U32_MAX)) ?? null,
     solMaxRt: r.one("dhcpv6_sol_max_rt", (v) => parseInteger(v, MAX_RT_MIN, MAX_RT_MAX)) ?? null,
     infMaxRt: r.one("dhcpv6_inf_max_rt", (v) => parseInteger(v, MAX_RT_MIN, MAX_RT_MAX)) ?? null,

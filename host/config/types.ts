@@ -17,6 +17,10 @@ export interface GlobalConfig {
   loglevel: number;
   /** Server DUID (our extension `duid`), or null: DUID-LL from each interface's MAC. */
   duid: Uint8Array | null;
+  /** Directory for the binding journal, the server secret and the clock (our extension `statedir`), or null for the default. */
+  statedir: string | null;
+  /** Capacity of the binding table (our extension `max_bindings`), or null for the core's default (4096). */
+  maxBindings: number | null;
 }
 
 /** One NTP server of option 56: an address (suboption 1) or a name (suboption 3). */
@@ -53,6 +57,10 @@ export interface InterfaceConfig {
   dhcpv6Pd: boolean;
   /** Shortest prefix length delegated (1-64), or null for no limit. */
   dhcpv6PdMinLen: number | null;
+  /** IA_NA addresses from every prefix of the interface, not only the elected one (our extension `dhcpv6_assignall`). */
+  assignAll: boolean;
+  /** Honour Rapid Commit (our extension `dhcpv6_rapid_commit`, default on). */
+  rapidCommit: boolean;
   /** Information Refresh Time (option 32) in seconds, or null for the default. */
   refreshTime: number | null;
   /** SOL_MAX_RT (option 82) in seconds, or null for the default. */

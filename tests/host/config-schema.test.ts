@@ -119,7 +119,7 @@ test("the stock OpenWrt file loads without warnings", () => {
   const { config, warnings } = loadConfig(VECTORS + "openwrt-default.uci");
   assert.deepEqual(warnings, []);
   assert.equal(config.file, VECTORS + "openwrt-default.uci");
-  assert.deepEqual(config.global, { maindhcp: false, leasefile: "/tmp/hosts/odhcpd", leasetrigger: "/usr/sbin/odhcpd-update", loglevel: 4, duid: null });
+  assert.deepEqual(config.global, { maindhcp: false, leasefile: "/tmp/hosts/odhcpd", leasetrigger: "/usr/sbin/odhcpd-update", loglevel: 4, duid: null, statedir: null, maxBindings: null });
   assert.deepEqual(
     config.interfaces.map((i) => [i.section, i.line, i.name, i.ifname, i.mode, i.ignore, i.leasetime]),
     [
@@ -134,7 +134,7 @@ test("a full router file: every value lands where it belongs", () => {
   const { config, warnings } = loadConfig(VECTORS + "router-full.uci");
   assert.deepEqual(warnings, []);
   assert.equal(hex(config.global.duid), "00043f8c912a5de647119cbe0214a97e5530");
-  assert.deepEqual({ ...config.global, duid: null }, { maindhcp: false, leasefile: "/tmp/hosts/odhcpd", leasetrigger: "/usr/sbin/odhcpd-update", loglevel: 7, duid: null });
+  assert.deepEqual({ ...config.global, duid: null }, { maindhcp: false, leasefile: "/tmp/hosts/odhcpd", leasetrigger: "/usr/sbin/odhcpd-update", loglevel: 7, duid: null, statedir: null, maxBindings: null });
   const [lan, guest, wan, iot] = config.interfaces;
   assert.equal(config.interfaces.length, 4);
   assert.deepEqual([lan.section, lan.ifname, lan.mode, lan.leasetime], ["lan", "br-lan", "server", 43200]);

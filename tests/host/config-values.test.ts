@@ -83,6 +83,8 @@ test("defaults of a dhcp section", () => {
       dhcpv6Na: true,
       dhcpv6Pd: true,
       dhcpv6PdMinLen: null,
+      assignAll: false,
+      rapidCommit: true,
       refreshTime: null,
       solMaxRt: null,
       infMaxRt: null,
@@ -276,14 +278,14 @@ test("dhcpv6_sol_max_rt and dhcpv6_inf_max_rt: 60 to 86400 s", () => {
 
 test("config odhcpd: maindhcp, leasefile, leasetrigger, loglevel, duid, with defaults", () => {
   const none = parseConfig("", FILE).config.global;
-  assert.deepEqual(none, { maindhcp: false, leasefile: null, leasetrigger: null, loglevel: 6, duid: null });
+  assert.deepEqual(none, { maindhcp: false, leasefile: null, leasetrigger: null, loglevel: 6, duid: null, statedir: null, maxBindings: null });
   const g = parseConfig(
-    "config odhcpd\noption maindhcp 1\noption leasefile /tmp/hosts/odhcpd\noption leasetrigger '/usr/sbin/odhcpd-update'\noption loglevel 0\noption duid '00:03:00:01:02:00:5e:10:00:01'\n",
+    "config odhcpd\noption maindhcp 1\noption leasefile /tmp/hosts/odhcpd\noption leasetrigger '/usr/sbin/odhcpd-update'\noption loglevel 0\noption duid '00:03:00:01:02:00:5e:10:00:01'\noption statedir /var/lib/d6\noption max_bindings 10000\n",
     FILE,
   ).config.global;
   assert.deepEqual(
     { ...g, duid: hex(g.duid) },
-    { maindhcp: true, leasefile: "/tmp/hosts/odhcpd", leasetrigger: "/usr/sbin/odhcpd-update", loglevel: 0, duid: "0003000102005e100001" },
+    { maindhcp: true, leasefile: "/tmp/hosts/odhcpd", leasetrigger: "/usr/sbin/odhcpd-update", loglevel: 0, duid: "0003000102005e100001", statedir: "/var/lib/d6", maxBindings: 10000 },
   );
   assert.equal(parseConfig("config odhcpd\noption loglevel 7\n", FILE).config.global.loglevel, 7);
   assert.equal(hex(parseConfig("config odhcpd\noption duid 0001\n", FILE).config.global.duid), "0001");
@@ -293,6 +295,7 @@ test("config odhcpd: invalid values", () => {
   const g = (line: string) => `config odhcpd 'odhcpd'\n${line}\n`;
   fails(g("option maindhcp 'sometimes'"), 2, "maindhcp", "'sometimes' is not a boolean (use 1/0, yes/no, on/off, true/false or enabled/disabled)");
   fails(g("option loglevel 8"), 2, "loglevel", "8 is out of range (0 to 7)");
+  fails(g("option max_bindings 0"), 2, "max_bindings", "0 is out of range (1 to 1048576)");
   fails(g("option loglevel debug"), 2, "loglevel", "'debug' is not a whole number");
   fails(g("option leasefile '/tmp/a\nb'"), 2, "leasefile", "'/tmp/a?b' is not a usable path: it contains control characters");
   fails(g("option leasetrigger '/bin/x\tscript'"), 2, "leasetrigger", "'/bin/x?script' is not a usable path: it contains control characters");
