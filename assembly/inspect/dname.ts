@@ -75,9 +75,10 @@ export function dnText(p: usize): void {
     if (q > 0) textChar(0x2e);
     for (let i: u32 = 1; i <= l; i++) {
       const c = ld8(p + q + i);
-      if (c == 0x2e || c == 0x5c) {
-        textStr("\\\\");
-        textChar(c);
+      if (c == 0x2e) {
+        textStr("\\\\."); // \. in the name, escaped for JSON
+      } else if (c == 0x5c) {
+        textStr("\\\\\\\\"); // \\ in the name, escaped for JSON
       } else if (c > 0x20 && c < 0x7f) {
         textJsonChar(c);
       } else {

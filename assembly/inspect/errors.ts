@@ -187,7 +187,7 @@ function errText(kind: u32, a: u32, b: u32, c: u32): void {
     textName(c);
     textStr(kind == E_LEN_MIN ? " needs at least " : kind == E_LEN_EXACT ? " needs exactly " : " allows at most ");
     textU32(a);
-    textStr(" bytes, has ");
+    textStr(a == 1 ? " byte, has " : " bytes, has ");
     textU32(b);
   } else if (kind == E_LEN_MULT) {
     textName(c);
