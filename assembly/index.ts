@@ -5,9 +5,9 @@ import { textLen } from "./text";
 import { ifaceSet } from "./engine/iface";
 import { configure as engineConfigure } from "./engine/config";
 import { handle as engineHandle } from "./engine/server";
-import { expire, leasesChanged } from "./engine/ia";
+import { expire, leasesChanged, routesOfAll } from "./engine/ia";
 import { effectsReset, effectsLen, effectOpen } from "./engine/effects";
-import { bRestore, bRebuild, bUsed, bCapacity } from "./engine/bindings";
+import { bRestore, bRebuild, bUsed, bCapacity, rec, B_STATE, B_BOUND, B_DECLINED, BREC_SIZE } from "./engine/bindings";
 import { pdInvalidateAll, pdInvalidate } from "./engine/assign";
 import { leaseFile, leasesJson } from "./engine/leases";
 
@@ -85,6 +85,14 @@ export function restore(id: u32): i32 {
   return bRestore(id, A.RX) ? 0 : -1;
 }
 
+/** Effects re-adding the route of every bound delegation (after a restart,
+ *  once the interfaces are known). Returns the effects length. */
+export function resync_routes(now: u32): u32 {
+  effectsReset();
+  routesOfAll(now);
+  return effectsLen();
+}
+
 /** Rebuilds the indexes after restores. Returns the number of bindings. */
 export function restore_done(): u32 {
   bRebuild();
@@ -103,6 +111,15 @@ export function leases_json(now: u32): u32 {
   return leasesJson(now);
 }
 
+/** Address of binding `id`'s record when it is committed (bound or
+ *  declined: what the journal keeps), else 0. For journal compaction. */
+export function binding_ptr(id: u32): usize {
+  if (id >= bCapacity()) return 0;
+  const r = rec(id);
+  const st = load<u8>(r + B_STATE);
+  return st == B_BOUND || st == B_DECLINED ? r : 0;
+}
+
 /** Capacity of the binding table and bindings in use. */
 export function bindings_capacity(): u32 {
   return bCapacity();
@@ -110,6 +127,11 @@ export function bindings_capacity(): u32 {
 
 export function bindings_used(): u32 {
   return bUsed();
+}
+
+/** Size of one binding record (bytes). */
+export function binding_size(): u32 {
+  return BREC_SIZE;
 }
 
 // ---------------------------------------------------------------- inspect

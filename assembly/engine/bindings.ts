@@ -255,7 +255,7 @@ export function bRestore(i: u32, src: usize): bool {
   if (i >= capacity || load<u8>(rec(i) + B_STATE) != B_FREE) return false;
   const st = load<u8>(src + B_STATE);
   const type = load<u8>(src + B_TYPE);
-  if ((st != B_BOUND && st != B_DECLINED) || (type != 3 && type != 25)) return false;
+  if ((st != B_BOUND && st != B_DECLINED) || (type != 3 && type != 25) || load<u8>(src + B_SLOT) >= 32) return false;
   if (load<u8>(src + B_DUID_LEN) > <u8>DUID_MAX || load<u8>(src + B_HOSTNAME_LEN) > <u8>HOSTNAME_MAX) return false;
   memory.copy(rec(i), src, BREC_SIZE);
   return true;

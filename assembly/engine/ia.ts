@@ -516,6 +516,18 @@ export function confirmStatus(slot: u32, now: u32): i32 {
 }
 
 
+/** ROUTE_ADD effects for every bound delegation. */
+export function routesOfAll(now: u32): void {
+  const cap = B.bCapacity();
+  for (let i: u32 = 0; i < cap; i++) {
+    const r = B.rec(i);
+    if (load<u8>(r + B.B_STATE) == B.B_BOUND && load<u8>(r + B.B_TYPE) == C.OPT_IA_PD) {
+      pdRefresh(<u32>load<u8>(r + B.B_SLOT), now);
+      emitRoutes(i, A.EFFECT_ROUTE_ADD, now);
+    }
+  }
+}
+
 /** Frees every expired offer, binding and decline (RFC 8415 section 18.3
  *  lifetimes; the reference leaked them). */
 export function expire(now: u32): void {

@@ -21,6 +21,9 @@ interface CoreExports {
   leases_json(now: number): number;
   bindings_capacity(): number;
   bindings_used(): number;
+  binding_ptr(id: number): number;
+  binding_size(): number;
+  resync_routes(now: number): number;
 }
 
 /** One effect record (see assembly/abi.ts EFFECT_*). */
@@ -57,7 +60,7 @@ export class Core {
     this.exports = instance.exports as unknown as CoreExports;
     const v = this.exports.abi_version();
     if (v !== ABI_VERSION) throw new Error(`core.wasm ABI version ${v}, host expects ${ABI_VERSION}: rebuild with npm run build`);
-    for (let id = 0; id <= REGION.STATS; id++) {
+    for (const id of Object.values(REGION)) {
       this.ptr[id] = this.exports.region_ptr(id);
       this.size[id] = this.exports.region_size(id);
     }
@@ -187,6 +190,12 @@ export class Core {
     return this.effects();
   }
 
+  /** ROUTE_ADD effects for every bound delegation (after a restart). */
+  resyncRoutes(now: number): Effect[] {
+    this.exports.resync_routes(now >>> 0);
+    return this.effects();
+  }
+
   /** Restores one journaled binding record; call restoreDone() after the last. */
   restore(id: number, record: Uint8Array): boolean {
     this.fresh();
@@ -210,6 +219,19 @@ export class Core {
   leasesJson(now: number): unknown {
     const len = this.exports.leases_json(now >>> 0);
     return JSON.parse(this.outText(len));
+  }
+
+  /** Every committed binding record (bound or declined) by id: what a compacted journal holds. */
+  committedRecords(): Map<number, Uint8Array> {
+    const out = new Map<number, Uint8Array>();
+    const cap = this.exports.bindings_capacity();
+    const size = this.exports.binding_size();
+    const mem = new Uint8Array(this.exports.memory.buffer);
+    for (let id = 0; id < cap; id++) {
+      const p = this.exports.binding_ptr(id);
+      if (p !== 0) out.set(id, mem.slice(p, p + size));
+    }
+    return out;
   }
 
   bindings(): { used: number; capacity: number } {

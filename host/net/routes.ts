@@ -1,0 +1,70 @@
+// Routes to delegated prefixes (IA_PD) through the client, with rtnetlink:
+// added when the core binds a delegation, removed when it ends. The routes
+// we installed are remembered per binding, so a binding's end removes exactly
+// what its start added.
+
+import { createRtNetlink, type RtNetlinkSocket } from "netlink";
+import { log } from "../log/log.js";
+import { formatIPv6 } from "../util/ipv6.js";
+
+const AF_INET6 = 10;
+const RT_TABLE_MAIN = 254;
+/** The reference installs delegated-prefix routes with metric 1024. */
+export const ROUTE_METRIC = 1024;
+/** NLM_F_CREATE | NLM_F_REPLACE: add, or update an existing route. */
+const NLM_F_REPLACE_CREATE = 0x100 | 0x400;
+/** Our routes' protocol number, so that `ip -6 route show proto 96` lists them (odhcpd-wasm). */
+export const RTPROT_OURS = 96;
+
+export interface RouteSpec {
+  prefix: Uint8Array;
+  plen: number;
+  via: Uint8Array;
+  ifindex: number;
+}
+
+const key = (r: RouteSpec) => `${formatIPv6(r.prefix)}/${r.plen}`;
+
+export class Routes {
+  private sock: RtNetlinkSocket;
+  private byBinding = new Map<number, Map<string, RouteSpec>>();
+
+  constructor() {
+    this.sock = createRtNetlink();
+  }
+
+  private request(add: boolean, r: RouteSpec): Promise<unknown> {
+    const data = { family: AF_INET6, dstLen: r.plen, table: RT_TABLE_MAIN, protocol: RTPROT_OURS, scope: 0, type: 1 };
+    const attrs = { dst: Buffer.from(r.prefix), gateway: Buffer.from(r.via), oif: r.ifindex, priority: ROUTE_METRIC };
+    return add ? this.sock.newRoute(data, attrs, { flags: NLM_F_REPLACE_CREATE }) : this.sock.delRoute(data, attrs);
+  }
+
+  add(binding: number, r: RouteSpec): void {
+    let m = this.byBinding.get(binding);
+    if (!m) this.byBinding.set(binding, (m = new Map()));
+    m.set(key(r), r);
+    this.request(true, r).then(
+      () => log.info(`route ${key(r)} via ${formatIPv6(r.via)} added`),
+      (e) => log.err(`adding route ${key(r)} via ${formatIPv6(r.via)}: ${(e as Error).message}`),
+    );
+  }
+
+  /** Removes one route, or with `r` undefined every route of the binding. */
+  del(binding: number, r?: RouteSpec): void {
+    const m = this.byBinding.get(binding);
+    if (!m) return;
+    const list = r ? [m.get(key(r))].filter((x): x is RouteSpec => !!x) : [...m.values()];
+    for (const x of list) {
+      m.delete(key(x));
+      this.request(false, x).then(
+        () => log.info(`route ${key(x)} removed`),
+        (e) => log.debug(`removing route ${key(x)}: ${(e as Error).message}`),
+      );
+    }
+    if (m.size === 0) this.byBinding.delete(binding);
+  }
+
+  close(): void {
+    this.sock.socket.close();
+  }
+}

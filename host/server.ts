@@ -1,0 +1,266 @@
+// The daemon: one straight line from socket to core to socket.
+//   netlink dump -> interface contexts (core.setIface) + the socket set
+//   UCI file     -> configuration record (core.configure), again on SIGHUP
+//   datagram     -> core.handle -> effects (journal, routes, lease file) -> reply
+//   every second -> core.tick -> effects (expired bindings)
+// The host never looks inside a DHCPv6 message.
+
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Core, type Effect } from "./core/core.js";
+import { encodeIface, type IfaceAddress } from "./core/records.js";
+import { EFFECT, LIFETIME_INFINITE, MAX_IFACES, STAT_NAMES } from "./core/abi.js";
+import { Netlink, type LinkInfo } from "./net/netlink.js";
+import { ServerSockets, wantedSockets, type Datagram } from "./net/sockets.js";
+import { Routes } from "./net/routes.js";
+import { formatIPv6, isLinkLocal } from "./util/ipv6.js";
+import { log } from "./log/log.js";
+import { loadServedConfig, type ServedConfig } from "./served-config.js";
+import { StateDir } from "./store/state.js";
+import { Journal } from "./store/journal.js";
+import { LeaseOutputs } from "./store/leasefile.js";
+import { ControlServer } from "./control.js";
+
+/** build/core.wasm, next to build/host/. */
+export const CORE_WASM = fileURLToPath(new URL("../core.wasm", import.meta.url));
+/** Where the journal, the secret and the clock live unless `statedir` says otherwise. */
+export const DEFAULT_STATE_DIR = "/var/lib/odhcpd-wasm";
+const TICK_MS = 1000;
+const CLOCK_SAVE_MS = 60_000;
+
+export interface ServerOptions {
+  configPath: string;
+  /** Overrides `config odhcpd` `statedir`. */
+  stateDir?: string;
+}
+
+export class Server {
+  readonly core: Core;
+  readonly state: StateDir;
+  private config!: ServedConfig;
+  private slots = new Map<string, number>(); // device name -> interface slot
+  private links: LinkInfo[] = [];
+  private netlink = new Netlink();
+  private sockets: ServerSockets;
+  private routes = new Routes();
+  private journal: Journal;
+  private outputs!: LeaseOutputs;
+  private control: ControlServer;
+  private timers: NodeJS.Timeout[] = [];
+  private refreshing: Promise<void> | null = null;
+  private routesRestored = false;
+
+  private constructor(core: Core, first: ServedConfig, private opts: ServerOptions) {
+    this.core = core;
+    this.state = new StateDir(opts.stateDir ?? first.config.global.statedir ?? DEFAULT_STATE_DIR);
+    this.sockets = new ServerSockets((d) => this.onDatagram(d));
+    this.applyConfig(first);
+    this.journal = new Journal(this.state.journalPath);
+    this.restoreBindings();
+    this.control = new ControlServer(this.state.controlPath, (cmd) => this.command(cmd));
+  }
+
+  /** Loads the core, the configuration (throws ConfigError) and the bindings, then serves. */
+  static async start(opts: ServerOptions): Promise<Server> {
+    const core = await Core.load(readFileSync(CORE_WASM));
+    const s = new Server(core, loadServedConfig(opts.configPath), opts);
+    s.netlink.watch(() => void s.refresh());
+    await s.refresh();
+    s.timers.push(setInterval(() => s.tick(), TICK_MS));
+    s.timers.push(setInterval(() => s.state.saveClock(), CLOCK_SAVE_MS));
+    s.state.saveClock();
+    await s.control.listen();
+    return s;
+  }
+
+  private restoreBindings(): void {
+    const r = this.journal.replayed;
+    if (r.damage) log.warn(`binding journal ${this.journal.path}: ${r.damage}; recovered ${r.records.size} bindings before it`);
+    let refused = 0;
+    for (const [id, record] of r.records) if (!this.core.restore(id, record)) refused++;
+    const n = this.core.restoreDone();
+    if (refused) log.warn(`${refused} journaled bindings did not fit the binding table (max_bindings) and were dropped`);
+    if (n) log.notice(`restored ${n} bindings from ${this.journal.path}`);
+  }
+
+  /** Re-reads the configuration file; a bad file leaves everything running as it was. */
+  reload(): boolean {
+    try {
+      this.applyConfig(loadServedConfig(this.opts.configPath));
+      void this.refresh();
+      log.notice(`reloaded ${this.opts.configPath}`);
+      return true;
+    } catch (e) {
+      log.err(`reload refused, keeping the running configuration: ${(e as Error).message}`);
+      return false;
+    }
+  }
+
+  private applyConfig(c: ServedConfig): void {
+    for (const w of c.warnings) log.warn(w);
+    const slots = new Map(this.slots);
+    for (const i of c.interfaces) {
+      if (slots.has(i.device)) continue;
+      if (slots.size >= MAX_IFACES) throw new Error(`more than ${MAX_IFACES} interfaces configured`);
+      const used = new Set(slots.values());
+      let slot = 0;
+      while (used.has(slot)) slot++;
+      slots.set(i.device, slot);
+    }
+    this.core.configure(c.encode(slots, this.state.secret)); // throws, and changes nothing, when refused
+    this.slots = slots;
+    this.config = c;
+    const g = c.config.global;
+    this.outputs?.flush();
+    this.outputs = new LeaseOutputs(g.leasefile, g.leasetrigger, () => this.core.leaseFile(this.state.now(), this.state.wallNow()));
+  }
+
+  /** Re-reads links and addresses and pushes them to the core and the sockets. */
+  refresh(): Promise<void> {
+    if (this.refreshing) return this.refreshing.then(() => this.refresh());
+    this.refreshing = this.netlink
+      .dump()
+      .then((links) => this.applyLinks(links))
+      .catch((e) => log.err(`reading interfaces failed: ${(e as Error).message}`))
+      .finally(() => (this.refreshing = null));
+    return this.refreshing;
+  }
+
+  private applyLinks(links: LinkInfo[]): void {
+    this.links = links;
+    const now = this.state.now();
+    const sockets: { slot: number; ifname: string; addrs: Uint8Array[] }[] = [];
+    for (const i of this.config.interfaces) {
+      const slot = this.slots.get(i.device)!;
+      const link = links.find((l) => l.name === i.device);
+      const usable = link ? link.addrs.filter((a) => !a.tentative) : [];
+      const linkLocal = usable.find((a) => isLinkLocal(a.addr))?.addr ?? null;
+      const globals: IfaceAddress[] = usable
+        .filter((a) => !isLinkLocal(a.addr))
+        .map((a) => ({
+          addr: a.addr,
+          plen: a.plen,
+          preferredUntil: a.preferred === LIFETIME_INFINITE ? LIFETIME_INFINITE : now + a.preferred,
+          validUntil: a.valid === LIFETIME_INFINITE ? LIFETIME_INFINITE : now + a.valid,
+        }));
+      const up = !!link && link.up;
+      this.core.setIface(encodeIface({ slot, name: i.device, ifindex: link?.index ?? 0, up, mac: link?.mac ?? null, linkLocal, addrs: globals }));
+      if (!link) log.debug(`interface ${i.device} not present`);
+      if (up && i.serving) sockets.push({ slot, ifname: i.device, addrs: usable.map((a) => a.addr) });
+    }
+    this.sockets.sync(wantedSockets(sockets));
+    if (!this.routesRestored) {
+      this.routesRestored = true;
+      this.applyEffects(this.core.resyncRoutes(now));
+    }
+  }
+
+  private deviceOfSlot(slot: number): string | undefined {
+    for (const [dev, s] of this.slots) if (s === slot) return dev;
+    return undefined;
+  }
+
+  private ifindexOfSlot(slot: number): number {
+    const dev = this.deviceOfSlot(slot);
+    return this.links.find((l) => l.name === dev)?.index ?? 0;
+  }
+
+  /** Carries out the core's effects: journal first (before any reply leaves), then routes and outputs. */
+  private applyEffects(effects: Effect[]): void {
+    let changed = false;
+    let setChanged = false;
+    for (const e of effects) {
+      switch (e.type) {
+        case EFFECT.BINDING_PUT:
+          this.journal.put(e.id, e.record);
+          changed = true;
+          break;
+        case EFFECT.BINDING_DEL:
+          this.journal.del(e.id);
+          this.routes.del(e.id);
+          changed = true;
+          break;
+        case EFFECT.ROUTE_ADD:
+          this.routes.add(e.id, { prefix: e.prefix, plen: e.plen, via: e.via, ifindex: this.ifindexOfSlot(e.ifslot) });
+          break;
+        case EFFECT.ROUTE_DEL:
+          this.routes.del(e.id, { prefix: e.prefix, plen: e.plen, via: e.via, ifindex: this.ifindexOfSlot(e.ifslot) });
+          break;
+        case EFFECT.LEASES_CHANGED:
+          setChanged = true;
+          break;
+        case EFFECT.RESYNC:
+          log.warn("effect list overflowed: compacting the journal from the core's table");
+          this.journal.compact(this.core.committedRecords());
+          changed = setChanged = true;
+          break;
+      }
+    }
+    if (changed) {
+      this.journal.sync();
+      if (this.journal.wantsCompaction()) setImmediate(() => this.journal.compact(this.core.committedRecords()));
+    }
+    if (changed || setChanged) this.outputs.changed(setChanged);
+  }
+
+  private tick(): void {
+    try {
+      this.applyEffects(this.core.tick(this.state.now()));
+    } catch (e) {
+      log.err(`tick failed: ${(e as Error).message}`);
+    }
+  }
+
+  private onDatagram(d: Datagram): void {
+    let r;
+    try {
+      r = this.core.handle(d.data, d.slot, d.src, d.srcPort, d.multicast, this.state.now());
+      this.applyEffects(this.core.effects());
+    } catch (e) {
+      // A trap in the core is a bug; the datagram is lost, the server goes on.
+      log.err(`datagram from ${formatIPv6(d.src)} on ${d.ifname} failed: ${(e as Error).message}`);
+      return;
+    }
+    const from = `${formatIPv6(d.src)}%${d.ifname}`;
+    if (typeof r === "number") {
+      if (r < 0) log.debug(`dropped ${d.data.length} bytes from ${from}${d.multicast ? " (multicast)" : ""}: ${STAT_NAMES[-r] ?? r}`);
+      return;
+    }
+    const dev = this.deviceOfSlot(r.ifslot) ?? d.ifname;
+    const dst = isLinkLocal(r.addr) ? `${formatIPv6(r.addr)}%${dev}` : formatIPv6(r.addr);
+    const bytes = Buffer.from(this.core.tx.subarray(0, r.length)); // the core reuses TX for the next datagram
+    const port = r.port;
+    d.socket.send(bytes, port, dst, (err) => {
+      if (err) log.warn(`sending ${bytes.length} bytes to [${dst}]:${port} failed: ${err.message}`);
+    });
+    if (log.enabled(7)) log.debug(`${d.data.length} bytes from ${from}${d.multicast ? " (multicast)" : ""}: replied ${bytes.length} bytes to [${dst}]:${port}`);
+  }
+
+  /** Answers a control-socket command. */
+  private command(cmd: string): unknown {
+    if (cmd === "leases") return this.core.leasesJson(this.state.now());
+    if (cmd === "counters") return { ...this.counters(), bindings: this.core.bindings() };
+    if (cmd === "reload") return { ok: this.reload() };
+    return { error: `unknown command '${cmd}' (leases, counters, reload)` };
+  }
+
+  /** Keys of the sockets that are bound (for tests and status). */
+  listening(): string[] {
+    return this.sockets.listening();
+  }
+
+  counters(): Record<string, number> {
+    return this.core.counters();
+  }
+
+  close(): void {
+    for (const t of this.timers) clearInterval(t);
+    this.outputs.flush();
+    this.state.saveClock();
+    this.control.close();
+    this.sockets.close();
+    this.netlink.close();
+    this.routes.close();
+    this.journal.close();
+  }
+}
