@@ -13,7 +13,7 @@
 
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { LabCommandError, requireTool, sleep, type Lab, type LabProcess } from "./netns.js";
+import { LabCommandError, requireTool, sleep, withTimeout, type Lab, type LabProcess } from "./netns.js";
 import { summarizeMessage, walkDhcpv6 } from "./dhcpv6-bytes.js";
 
 export type ClientKind = "dhclient-S" | "dhclient-N" | "dhclient-P" | "dhclient-NP" | "dhcpcd" | "dhcpcd-inform" | "dhcp6c" | "dhcp6c-info";
@@ -265,7 +265,7 @@ async function killPid(pid: number | null, graceMs = 1500): Promise<void> {
 
 /** Waits for a process to exit, killing it (group) after timeoutMs. Resolves true when it exited by itself. */
 async function waitExit(p: LabProcess, timeoutMs: number): Promise<boolean> {
-  const r = await Promise.race([p.exited.then(() => true), sleep(timeoutMs).then(() => false)]);
+  const r = await withTimeout(p.exited.then(() => true), timeoutMs, false);
   if (!r) await p.stop("SIGKILL", 1000);
   return r;
 }

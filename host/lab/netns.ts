@@ -185,6 +185,16 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+/** Resolves with p's value, or with `onTimeout` after ms; the timer never outlives the race. */
+export async function withTimeout<T, U>(p: Promise<T>, ms: number, onTimeout: U): Promise<T | U> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<U>((r) => (timer = setTimeout(() => r(onTimeout), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 function ipSync(args: string[], opts: { allowFail?: boolean; input?: string } = {}): string {
   try {
     return execFileSync(findTool("ip") ?? "ip", args, { encoding: "utf8", stdio: ["pipe", "pipe", "pipe"], input: opts.input, timeout: 10_000 });
@@ -440,7 +450,7 @@ export class LabProcess {
   async stop(sig: NodeJS.Signals = "SIGTERM", timeoutMs = 2000): Promise<ExitInfo> {
     if (!this.running) return this.exit ?? (await this.exited);
     this.signal(sig);
-    const t = await Promise.race([this.exited, sleep(timeoutMs).then(() => null)]);
+    const t = await withTimeout(this.exited, timeoutMs, null);
     if (t) return t;
     this.signal("SIGKILL");
     return await this.exited;
@@ -714,7 +724,7 @@ export class Lab {
     const errors: string[] = [];
     for (const c of this.cleanups.splice(0).reverse()) {
       try {
-        await Promise.race([c.fn(), sleep(5000).then(() => errors.push(`${c.name}: timed out`))]);
+        if ((await withTimeout(Promise.resolve(c.fn()).then(() => "done"), 5000, "timeout")) === "timeout") errors.push(`${c.name}: timed out`);
       } catch (e) {
         errors.push(`${c.name}: ${(e as Error).message}`);
       }
