@@ -1,0 +1,74 @@
+// Time and persistence: offers and bindings expire, the journal's records
+// restore a binding table, memory stays put.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { EFFECT } from "../../host/core/abi.js";
+import { Bench, message, clientId, serverId, iaNa, iaPd, duidLL, ias, loadCore } from "./helpers/engine.js";
+
+test("an Advertise's offer is held briefly, then freed", () => {
+  const b = new Bench({ globals: (r) => r.u32(15, 1) });
+  b.send(message(1, 1, clientId(duidLL(1)), iaNa(1)));
+  const other = b.send(message(1, 2, clientId(duidLL(2)), iaNa(1))).reply!;
+  assert.equal(other.options.find((o) => o.code === 13) ? 2 : 0, 2, "table of 1 is held by the offer");
+  assert.deepEqual(b.tick(61), [], "an offer's expiry has no effects");
+  const again = b.send(message(1, 3, clientId(duidLL(2)), iaNa(1))).reply!;
+  assert.equal(ias(again)[0].leases.length, 1);
+});
+
+test("a binding expires after its valid lifetime: journal delete, route removed, leases changed", () => {
+  const b = new Bench();
+  b.bind(duidLL(1), iaNa(1), iaPd(2));
+  assert.deepEqual(b.tick(3599), []);
+  const fx = b.tick(1).map((e) => e.type);
+  assert.equal(fx.filter((t) => t === EFFECT.BINDING_DEL).length, 2);
+  assert.ok(fx.includes(EFFECT.ROUTE_DEL));
+  assert.ok(fx.includes(EFFECT.LEASES_CHANGED));
+  assert.equal(b.core.bindings().used, 0);
+});
+
+test("journaled records restore the table: a renewal after a restart keeps address and prefix", () => {
+  const b = new Bench();
+  const journal = new Map<number, Uint8Array>();
+  const keep = (fx: ReturnType<Bench["tick"]>) => {
+    for (const e of fx) {
+      if (e.type === EFFECT.BINDING_PUT) journal.set(e.id, e.record);
+      if (e.type === EFFECT.BINDING_DEL) journal.delete(e.id);
+    }
+  };
+  b.send(message(1, 1, clientId(duidLL(1)), iaNa(1), iaPd(2)));
+  const { reply, effects } = b.send(message(3, 2, clientId(duidLL(1)), serverId(), iaNa(1), iaPd(2)));
+  keep(effects);
+  const before = ias(reply!).map((x) => x.leases[0].addr);
+  assert.equal(journal.size, 2);
+
+  const fresh = new Bench({}, loadCore());
+  for (const [id, rec] of journal) assert.ok(fresh.core.restore(id, rec));
+  assert.equal(fresh.core.restoreDone(), 2);
+  const routes = fresh.core.resyncRoutes(fresh.now).filter((e) => e.type === EFFECT.ROUTE_ADD);
+  assert.equal(routes.length, 1, "the delegation's route is re-added");
+  fresh.now = b.now + 10;
+  const renew = fresh.send(message(5, 3, clientId(duidLL(1)), serverId(), iaNa(1), iaPd(2))).reply!;
+  assert.deepEqual(ias(renew).map((x) => x.leases[0].addr), before);
+  assert.ok(!fresh.core.restore(0, journal.get(0) ?? new Uint8Array(320)), "a taken id is refused");
+});
+
+test("garbage records are refused by restore", () => {
+  const b = new Bench();
+  assert.equal(b.core.restore(0, new Uint8Array(320).fill(0xff)), false);
+  assert.equal(b.core.restore(1_000_000, new Uint8Array(320)), false);
+});
+
+test("100k stateful exchanges do not grow linear memory", () => {
+  const b = new Bench({ globals: (r) => r.u32(15, 1024) });
+  const before = b.core.memoryBytes();
+  for (let i = 0; i < 100_000; i++) {
+    const c = duidLL(i % 2000);
+    const type = i % 4 === 0 ? 1 : i % 4 === 1 ? 3 : i % 4 === 2 ? 5 : 8;
+    const msg = type === 1 ? message(1, i, clientId(c), iaNa(1), iaPd(2)) : message(type, i, clientId(c), serverId(), iaNa(1), iaPd(2));
+    b.core.handle(msg, 0, Uint8Array.of(0xfe, 0x80, ...new Array(14).fill(1)), 546, true, b.now);
+    if (i % 1000 === 0) b.tick(1);
+  }
+  assert.equal(b.core.memoryBytes(), before);
+  assert.ok(b.core.counters().tx >= 100_000 * 0.9, "the exchanges were answered");
+});
