@@ -53,6 +53,7 @@ export async function runLab(opts: RunLabOptions = {}): Promise<RunLabResult> {
   if (clientKind !== "none" && !CLIENT_KINDS.includes(clientKind)) throw new Error(`unknown client '${clientKind}' (one of ${CLIENT_KINDS.join(", ")}, none)`);
   const tools = ["ss"];
   if (clientKind !== "none") tools.push(CLIENT_TOOL[clientKind.split("-")[0]]);
+  if (clientKind.startsWith("dhcpcd") || clientKind.startsWith("dhcp6c")) tools.push("mount");
   if (serverKind === "kea") tools.push("kea-dhcp6");
   checkLabPrerequisites(tools);
   const root = opts.root ?? projectRoot();
