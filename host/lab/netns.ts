@@ -276,11 +276,12 @@ function destroyNamespaceSync(ns: string, graceMs: number): string[] {
 
 export const NAME_PREFIX = "d6";
 const STALE_RE = new RegExp(`^${NAME_PREFIX}-(\\d+)-([a-z0-9]+)-`);
+const TMP_RE = new RegExp(`^${NAME_PREFIX}-lab-(\\d+)-([a-z0-9]+)-`);
 
 /**
  * Removes what earlier runs left behind when they were killed with SIGKILL:
- * namespaces and /etc/netns dirs named `d6-<pid>-...` whose pid is dead.
- * Returns the names removed.
+ * namespaces and /etc/netns dirs named `d6-<pid>-...`, and temp dirs named
+ * `d6-lab-<pid>-...`, whose pid is dead. Returns what it removed.
  */
 export function reapStaleLabs(): string[] {
   const names = new Set(listNamespaces());
@@ -304,6 +305,17 @@ export function reapStaleLabs(): string[] {
     } catch {
       /* not empty, or absent */
     }
+  }
+  // Temp dirs of dead runs: $TMPDIR/d6-lab-<pid>-<tag>-XXXXXX
+  try {
+    for (const d of readdirSync(tmpdir())) {
+      const m = TMP_RE.exec(d);
+      if (!m || Number(m[1]) === process.pid || pidAlive(Number(m[1]))) continue;
+      rmSync(join(tmpdir(), d), { recursive: true, force: true });
+      removed.push(join(tmpdir(), d));
+    }
+  } catch {
+    /* unreadable tmpdir */
   }
   return removed;
 }
@@ -354,6 +366,17 @@ export class LabProcess {
       this.child.once("close", (code, signal) => {
         this.exit ??= { code, signal };
         resolve(this.exit);
+      });
+      // A daemon that forked and kept our stdout open would delay "close"
+      // forever: after "exit", give the pipes a moment, then stop waiting.
+      this.child.once("exit", (code, signal) => {
+        setTimeout(() => {
+          if (this.exit) return;
+          this.exit = { code, signal };
+          this.child.stdout?.destroy();
+          this.child.stderr?.destroy();
+          resolve(this.exit);
+        }, 300).unref();
       });
     });
     for (const stream of ["stdout", "stderr"] as const) {
@@ -502,8 +525,7 @@ export class Lab {
   /** Per-run tag, e.g. "k3x9f"; appears in every name. */
   readonly tag: string;
   readonly spec: TopologySpec;
-  /** Private temp dir for this run (configs, leases, captures); removed by close. */
-  readonly tmpDir: string;
+  private tmp: string | null = null;
   private nsNames = new Map<string, string>();
   private ifaces = new Map<string, ResolvedIface>();
   private procs = new Set<LabProcess>();
@@ -518,7 +540,12 @@ export class Lab {
     for (const role of Object.keys(spec.namespaces)) this.nsNames.set(role, `${NAME_PREFIX}-${process.pid}-${this.tag}-${role}`);
     for (const l of spec.links)
       for (const e of [l.a, l.b]) this.ifaces.set(`${e.ns}/${e.ifname}`, { ns: e.ns, logical: e.ifname, name: `${NAME_PREFIX}${this.tag}-${e.ifname}` });
-    this.tmpDir = mkdtempSync(join(tmpdir(), `${NAME_PREFIX}-lab-${this.tag}-`));
+  }
+
+  /** Private temp dir for this run (configs, leases, captures); removed by close. */
+  get tmpDir(): string {
+    if (!this.tmp) throw new Error("lab not set up (call setup() or use createLab)");
+    return this.tmp;
   }
 
   /** The real namespace name of a role. */
@@ -548,7 +575,9 @@ export class Lab {
   /** Builds the topology; on failure removes whatever was created and rethrows. */
   async setup(): Promise<void> {
     checkLabPrerequisites();
+    if (this.tmp || this.closed) throw new Error("lab already set up");
     if (this.opts.reapStale ?? true) reapStaleLabs();
+    this.tmp = mkdtempSync(join(tmpdir(), `${NAME_PREFIX}-lab-${process.pid}-${this.tag}-`));
     activeLabs.add(this);
     installHandlers();
     try {
@@ -757,7 +786,7 @@ export class Lab {
     for (const p of this.procs) p.signal("SIGKILL");
     // Namespaces that were never recorded as created (failure half-way) but may exist.
     for (const ns of this.nsNames.values()) if (listNamespaces().includes(ns) || existsSync(`/etc/netns/${ns}`)) problems.push(...destroyNamespaceSync(ns, 300));
-    if (!this.opts.keepTmp) rmSync(this.tmpDir, { recursive: true, force: true });
+    if (this.tmp && !this.opts.keepTmp) rmSync(this.tmp, { recursive: true, force: true });
     activeLabs.delete(this);
     if (activeLabs.size === 0) {
       uninstallHandlers();

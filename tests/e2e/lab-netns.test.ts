@@ -20,6 +20,7 @@ import {
   reapStaleLabs,
   relayTopology,
   requireLab,
+  tmpLeftovers,
   withTopology,
   LabPrerequisiteError,
 } from "./helpers/lab.js";
@@ -45,6 +46,7 @@ test("prerequisites: not root fails with a clear message", T, async () => {
   const out = await runNode(["--input-type=module", "-e", script], { uid: 65534, gid: 65534 });
   assert.match(out.stdout, /LabPrerequisiteError: .*must run as root/, out.stdout + out.stderr);
   assert.deepEqual(leftovers(out.pid), { namespaces: [], etcNetns: [] });
+  assert.deepEqual(tmpLeftovers(out.pid), []);
 });
 
 test("direct topology: names, addresses, DAD off, private resolv.conf; close removes everything", T, async () => {
@@ -87,6 +89,7 @@ test("direct topology: names, addresses, DAD off, private resolv.conf; close rem
   assert.deepEqual(pidsMatching("sleep 1000.5"), []);
   assert.ok(!existsSync(lab.tmpDir), "temp dir removed");
   assert.deepEqual(leftovers(), { namespaces: [], etcNetns: [] });
+  assert.deepEqual(tmpLeftovers(), []);
 });
 
 test("relay topology: three namespaces, two links, route back to the client link", T, async () => {
@@ -165,6 +168,7 @@ for (const [id, how, expectCode] of [
     assert.deepEqual(labLeftovers(names), [], child.output());
     assert.deepEqual(pidsMatching(`sleep 1001.${id}`), []);
     assert.deepEqual(pidsMatching(`sleep 1002.${id}`), []);
+    assert.deepEqual(tmpLeftovers(child.proc.pid), []);
   });
 }
 
@@ -175,11 +179,13 @@ test("after SIGKILL, reapStaleLabs removes what the dead run left", T, async () 
   child.proc.kill("SIGKILL");
   await child.exit;
   assert.equal(labLeftovers(names).length, 6, "SIGKILL cannot be caught: the lab is still there");
+  assert.equal(tmpLeftovers(child.proc.pid).length, 1, "and its temp dir");
   const removed = reapStaleLabs();
   assert.deepEqual(removed.filter((n) => names.includes(n)).sort(), [...names].sort());
   assert.deepEqual(labLeftovers(names), []);
   assert.deepEqual(pidsMatching("sleep 1001.6"), []);
   assert.deepEqual(pidsMatching("sleep 1002.6"), []);
+  assert.deepEqual(tmpLeftovers(child.proc.pid), []);
 });
 
 // ---------------------------------------------------------------------------

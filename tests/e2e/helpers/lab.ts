@@ -5,6 +5,7 @@
 
 import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { tmpdir } from "node:os";
 import { checkLabPrerequisites, listNamespaces, NAME_PREFIX } from "../../../host/lab/netns.js";
 import { projectRoot } from "../../../host/lab/servers.js";
 import { parseIPv6 } from "../../../host/util/ipv6.js";
@@ -37,6 +38,11 @@ export function leftovers(pid = process.pid): { namespaces: string[]; etcNetns: 
     etc = [];
   }
   return { namespaces: listNamespaces().filter(mine), etcNetns: etc.filter(mine) };
+}
+
+/** Lab temp dirs ($TMPDIR/d6-lab-<pid>-...) of a process. */
+export function tmpLeftovers(pid = process.pid): string[] {
+  return readdirSync(tmpdir()).filter((d) => d.startsWith(`${NAME_PREFIX}-lab-${pid}-`));
 }
 
 /** Leftovers of one lab, by its namespace names. */
