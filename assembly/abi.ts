@@ -54,6 +54,7 @@ export const META_OUT_DST_ADDR: usize = 40; // 16 bytes: destination address
 export const META_F_MULTICAST: u32 = 1;
 
 export const DST_UNICAST: u32 = 0; // to META_OUT_DST_ADDR on META_OUT_IFSLOT
+export const DST_UPSTREAM: u32 = 1; // a Relay-forward: to the relay's upstream targets (servers or ff05::1:3 on each master)
 
 // ---------------------------------------------------------------- CTX record
 // One interface, written by the host whenever netlink reports a change.
@@ -105,6 +106,10 @@ export const CFG_PD_MIN_LEN: u16 = 18; // u8 1..64: shortest prefix delegated
 export const CFG_ASSIGN_ALL: u16 = 19; // u8 0/1: IA_NA addresses from every prefix, not only the elected one
 export const CFG_RAPID_COMMIT: u16 = 20; // u8 0/1: honour Rapid Commit (default 1)
 export const CFG_HOST: u16 = 21; // (global) a static host: sub-items HOST_* (u8 key, u8 length, value)
+export const CFG_MASTER: u16 = 22; // u8 0/1: upstream interface of relay/hybrid mode
+export const CFG_HOP_LIMIT: u16 = 23; // u8 1..32: drop relayed messages at this hop count (RFC 8415 HOP_COUNT_LIMIT)
+export const CFG_REMOTE_ID: u16 = 24; // u32 enterprise number + id bytes: Remote-ID (RFC 4649) added when relaying
+export const CFG_CLIENT_LLADDR: u16 = 25; // u8 0/1: add Client Link-Layer Address (RFC 6939) when relaying
 
 export const HOST_DUID: u8 = 1; // DUID bytes
 export const HOST_MAC: u8 = 2; // 6 bytes
@@ -151,7 +156,10 @@ export const STAT_DROP_HOP_LIMIT: u32 = 8; // more than HOP_COUNT_LIMIT relay la
 export const STAT_DROP_UNSUPPORTED: u32 = 9; // message type this build does not serve yet
 export const STAT_DROP_TOO_BIG: u32 = 10; // the reply would not fit in one datagram
 export const STAT_DROP_INVALID: u32 = 11; // other RFC 8415 section 16 violations
-export const STAT_COUNT_USED: u32 = 12;
+export const STAT_RELAYED_UP: u32 = 12; // client messages relayed upstream (Relay-forward)
+export const STAT_RELAYED_DOWN: u32 = 13; // Relay-replies unwrapped and sent to clients
+export const STAT_DROP_RELAY_REPLY: u32 = 14; // Relay-reply not from upstream, or for an interface we do not relay
+export const STAT_COUNT_USED: u32 = 15;
 
 // `configure` returns 0, or -(CFGERR_*) with a message in OUT (length via out_len).
 export const CFGERR_FRAMING: i32 = 1;

@@ -10,6 +10,12 @@ export interface ServedInterface {
   device: string;
   /** True when this device gets sockets (a mode other than disabled). */
   serving: boolean;
+  /** True when it may answer as a server (server or hybrid mode, not a master). */
+  server: boolean;
+  /** Upstream interface of relay/hybrid mode. */
+  master: boolean;
+  /** Where Relay-forwards go from this master: these servers, or ff05::1:3 when empty. */
+  relayServers: Uint8Array[];
 }
 
 export interface ServedConfig {
@@ -25,7 +31,13 @@ export function loadServedConfig(path: string): ServedConfig {
   const { config, warnings } = loadConfig(path);
   return {
     config,
-    interfaces: config.interfaces.map((i) => ({ device: i.ifname, serving: i.mode !== "disabled" })),
+    interfaces: config.interfaces.map((i) => ({
+      device: i.ifname,
+      serving: i.mode !== "disabled",
+      server: (i.mode === "server" || i.mode === "hybrid") && !i.master,
+      master: i.master && (i.mode === "relay" || i.mode === "hybrid"),
+      relayServers: i.relayServers,
+    })),
     warnings: warnings.map((w) => w.message),
     encode: (slots, secret) => encodeConfig(config, slots, { secret }),
   };

@@ -9,9 +9,9 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Core, type Effect } from "./core/core.js";
 import { encodeIface, type IfaceAddress } from "./core/records.js";
-import { EFFECT, LIFETIME_INFINITE, MAX_IFACES, STAT_NAMES } from "./core/abi.js";
+import { EFFECT, LIFETIME_INFINITE, MAX_IFACES, STAT_NAMES, DST_UPSTREAM } from "./core/abi.js";
 import { Netlink, type LinkInfo } from "./net/netlink.js";
-import { ServerSockets, wantedSockets, type Datagram } from "./net/sockets.js";
+import { ServerSockets, wantedSockets, ALL_DHCP_SERVERS, SERVER_PORT, type Datagram } from "./net/sockets.js";
 import { Routes } from "./net/routes.js";
 import { formatIPv6, isLinkLocal } from "./util/ipv6.js";
 import { log } from "./log/log.js";
@@ -129,7 +129,7 @@ export class Server {
   private applyLinks(links: LinkInfo[]): void {
     this.links = links;
     const now = this.state.now();
-    const sockets: { slot: number; ifname: string; addrs: Uint8Array[] }[] = [];
+    const sockets: { slot: number; ifname: string; addrs: Uint8Array[]; server: boolean }[] = [];
     for (const i of this.config.interfaces) {
       const slot = this.slots.get(i.device)!;
       const link = links.find((l) => l.name === i.device);
@@ -146,7 +146,7 @@ export class Server {
       const up = !!link && link.up;
       this.core.setIface(encodeIface({ slot, name: i.device, ifindex: link?.index ?? 0, up, mac: link?.mac ?? null, linkLocal, addrs: globals }));
       if (!link) log.debug(`interface ${i.device} not present`);
-      if (up && i.serving) sockets.push({ slot, ifname: i.device, addrs: usable.map((a) => a.addr) });
+      if (up && i.serving) sockets.push({ slot, ifname: i.device, addrs: usable.map((a) => a.addr), server: i.server });
     }
     this.sockets.sync(wantedSockets(sockets));
     if (!this.routesRestored) {
@@ -226,14 +226,42 @@ export class Server {
       if (r < 0) log.debug(`dropped ${d.data.length} bytes from ${from}${d.multicast ? " (multicast)" : ""}: ${STAT_NAMES[-r] ?? r}`);
       return;
     }
+    const bytes = Buffer.from(this.core.tx.subarray(0, r.length)); // the core reuses TX for the next datagram
+    if (r.kind === DST_UPSTREAM) {
+      this.sendUpstream(bytes, from);
+      return;
+    }
     const dev = this.deviceOfSlot(r.ifslot) ?? d.ifname;
     const dst = isLinkLocal(r.addr) ? `${formatIPv6(r.addr)}%${dev}` : formatIPv6(r.addr);
-    const bytes = Buffer.from(this.core.tx.subarray(0, r.length)); // the core reuses TX for the next datagram
-    const port = r.port;
-    d.socket.send(bytes, port, dst, (err) => {
+    // Out of the interface the core chose: the arrival socket, unless the
+    // message goes to another interface (a relayed reply going down).
+    const sock = dev === d.ifname ? d.socket : (this.sockets.upstream(dev) ?? d.socket);
+    this.send(sock, bytes, r.port, dst);
+    if (log.enabled(7)) log.debug(`${d.data.length} bytes from ${from}${d.multicast ? " (multicast)" : ""}: sent ${bytes.length} bytes to [${dst}]:${r.port}`);
+  }
+
+  private send(sock: Datagram["socket"], bytes: Buffer, port: number, dst: string): void {
+    sock.send(bytes, port, dst, (err) => {
       if (err) log.warn(`sending ${bytes.length} bytes to [${dst}]:${port} failed: ${err.message}`);
     });
-    if (log.enabled(7)) log.debug(`${d.data.length} bytes from ${from}${d.multicast ? " (multicast)" : ""}: replied ${bytes.length} bytes to [${dst}]:${port}`);
+  }
+
+  /** A Relay-forward goes to every master: its configured servers, else ff05::1:3 on it. */
+  private sendUpstream(bytes: Buffer, from: string): void {
+    let sent = 0;
+    for (const m of this.config.interfaces.filter((i) => i.master)) {
+      const sock = this.sockets.upstream(m.device);
+      if (!sock) continue;
+      if (m.relayServers.length > 0) {
+        for (const s of m.relayServers) this.send(sock, bytes, SERVER_PORT, formatIPv6(s));
+      } else {
+        sock.setMulticastInterface(`::%${m.device}`);
+        this.send(sock, bytes, SERVER_PORT, `${ALL_DHCP_SERVERS}%${m.device}`);
+      }
+      sent++;
+    }
+    if (sent === 0) log.warn(`relay: no master interface is up to forward ${bytes.length} bytes from ${from}`);
+    else if (log.enabled(7)) log.debug(`relayed ${bytes.length} bytes from ${from} upstream`);
   }
 
   /** Answers a control-socket command. */

@@ -4,7 +4,8 @@
 // SipHash keyed with the persisted server secret: stable across restarts,
 // unguessable from outside (RFC 7721 section 3), probed again on collision.
 // It is combined with each usable prefix of the interface, as the reference
-// server does: the "elected" prefix (plen <= 64, longest preferred lifetime)
+// server does: the "elected" prefix (plen <= 64, longest preferred lifetime,
+// then longest prefix)
 // plus every prefix longer than /64 (up to /96), or all of them with
 // `assign all`.
 //
@@ -49,14 +50,19 @@ const IID_RESERVED_ANYCAST: u64 = 0xfdffffffffffff80;
 function electedPrefix(slot: u32, now: u32): i32 {
   let best: i32 = -1;
   let bestPref: u32 = 0;
+  let bestPlen: u32 = 0;
   const n = ifaceAddrCount(slot);
   for (let i: u32 = 0; i < n; i++) {
-    if (ifaceAddrPlen(slot, i) > 64) continue;
+    const plen = ifaceAddrPlen(slot, i);
+    if (plen > 64) continue;
     const pref = remaining(ifaceAddrPreferred(slot, i), now);
     if (pref == 0 || remaining(ifaceAddrValid(slot, i), now) == 0) continue;
-    if (best < 0 || pref > bestPref) {
+    // Longest preferred lifetime wins; on a tie the longer prefix (a /64
+    // rather than the /60 it may be delegated from).
+    if (best < 0 || pref > bestPref || (pref == bestPref && plen > bestPlen)) {
       best = <i32>i;
       bestPref = pref;
+      bestPlen = plen;
     }
   }
   return best;

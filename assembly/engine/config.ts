@@ -26,14 +26,18 @@ const F_PD: i32 = 7;
 const F_PD_MIN_LEN: i32 = 8;
 const F_ASSIGN_ALL: i32 = 9;
 const F_RAPID_COMMIT: i32 = 10;
+const F_MASTER: i32 = 11;
+const F_HOP_LIMIT: i32 = 12;
+const F_CLIENT_LLADDR: i32 = 13;
 // Encoded options: offset and length in the slot's blob, one pair per kind.
-const F_BLOB: i32 = 11;
+const F_BLOB: i32 = 14;
 export const BLOB_DNS: i32 = 0; // option 23 (empty: use the link-local address)
 export const BLOB_DOMAIN: i32 = 1; // option 24
 export const BLOB_NTP: i32 = 2; // option 56
 export const BLOB_SNTP: i32 = 3; // option 31
 export const BLOB_RAW: i32 = 4; // dhcpv6_raw options, verbatim
-const BLOB_KINDS: i32 = 5;
+export const BLOB_REMOTE_ID: i32 = 5; // option 37 added when relaying
+const BLOB_KINDS: i32 = 6;
 const FIELDS: i32 = F_BLOB + 2 * BLOB_KINDS;
 
 /** Upper bound of CFG_MAX_BINDINGS: 1M bindings is 328 MB of records. */
@@ -67,6 +71,8 @@ const scratchDomain: usize = memory.data(<i32>SCRATCH);
 const scratchNtp: usize = memory.data(<i32>SCRATCH);
 const scratchSntp: usize = memory.data(<i32>SCRATCH);
 const scratchRaw: usize = memory.data(<i32>SCRATCH);
+const scratchRemoteId: usize = memory.data(<i32>SCRATCH);
+let lenRemoteId: u32 = 0;
 let lenDns: u32 = 0;
 let lenDomain: u32 = 0;
 let lenNtp: u32 = 0;
@@ -135,6 +141,18 @@ export function cfgRapidCommit(slot: u32): bool {
   return get(slot, F_RAPID_COMMIT) != 0;
 }
 
+export function cfgMaster(slot: u32): bool {
+  return get(slot, F_MASTER) != 0;
+}
+
+export function cfgHopLimit(slot: u32): u32 {
+  return get(slot, F_HOP_LIMIT);
+}
+
+export function cfgClientLladdr(slot: u32): bool {
+  return get(slot, F_CLIENT_LLADDR) != 0;
+}
+
 /** Address of the encoded option(s) of `kind` for `slot`. */
 export function cfgBlob(slot: u32, kind: i32): usize {
   return blobBase(active, slot) + get(slot, F_BLOB + 2 * kind);
@@ -161,6 +179,7 @@ function resetSection(): void {
   lenNtp = 0;
   lenSntp = 0;
   lenRaw = 0;
+  lenRemoteId = 0;
 }
 
 function initSlot(copy: i32, slot: u32): void {
@@ -174,6 +193,7 @@ function initSlot(copy: i32, slot: u32): void {
   setField(copy, slot, F_NA, 1);
   setField(copy, slot, F_PD, 1);
   setField(copy, slot, F_RAPID_COMMIT, 1);
+  setField(copy, slot, F_HOP_LIMIT, C.HOP_COUNT_LIMIT);
 }
 
 /** Appends `len` bytes to a scratch list; false when it is full. */
@@ -209,6 +229,8 @@ function finishSection(copy: i32, slot: u32): bool {
   at = storeBlob(copy, slot, BLOB_SNTP, at, C.OPT_SNTP_SERVERS, scratchSntp, lenSntp);
   if (at == 0xffffffff) return false;
   at = storeBlob(copy, slot, BLOB_RAW, at, 0, scratchRaw, lenRaw);
+  if (at == 0xffffffff) return false;
+  at = storeBlob(copy, slot, BLOB_REMOTE_ID, at, C.OPT_REMOTE_ID, scratchRemoteId, lenRemoteId);
   return at != 0xffffffff;
 }
 
@@ -324,6 +346,16 @@ function item(copy: i32, slot: u32, key: u32, v: usize, n: u32): bool {
     if (n != 1 || ld8(v) > 1) return false;
     const f = key == A.CFG_NA ? F_NA : key == A.CFG_PD ? F_PD : key == A.CFG_ASSIGN_ALL ? F_ASSIGN_ALL : F_RAPID_COMMIT;
     setField(copy, slot, f, ld8(v));
+  } else if (key == A.CFG_MASTER || key == A.CFG_CLIENT_LLADDR) {
+    if (n != 1 || ld8(v) > 1) return false;
+    setField(copy, slot, key == A.CFG_MASTER ? F_MASTER : F_CLIENT_LLADDR, ld8(v));
+  } else if (key == A.CFG_HOP_LIMIT) {
+    if (n != 1 || ld8(v) < 1 || ld8(v) > C.HOP_COUNT_LIMIT) return false;
+    setField(copy, slot, F_HOP_LIMIT, ld8(v));
+  } else if (key == A.CFG_REMOTE_ID) {
+    // RFC 4649: enterprise number (4) and a non-empty remote-id.
+    if (n < 5 || !append(scratchRemoteId, 0, v, n)) return false;
+    lenRemoteId = n;
   } else if (key == A.CFG_PD_MIN_LEN) {
     if (n != 1 || ld8(v) < 1 || ld8(v) > 64) return false;
     setField(copy, slot, F_PD_MIN_LEN, ld8(v));

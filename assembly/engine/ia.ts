@@ -76,7 +76,7 @@ function emitRoutes(i: u32, type: u32, now: u32): void {
     const p = effectOpen(type, A.ROUTE_EFFECT_SIZE);
     if (p == 0) return;
     st32(p, i);
-    st32(p + 4, slot);
+    st32(p + 4, <u32>load<u8>(r + B.B_PEER_SLOT));
     st8(p + 8, len);
     st8(p + 9, 0);
     st8(p + 10, 0);
@@ -385,6 +385,7 @@ function commit(b: u32, now: u32, lease: u32): void {
   const wasBound = load<u8>(r + B.B_STATE) == B.B_BOUND;
   store<u8>(r + B.B_STATE, B.B_BOUND);
   memory.copy(r + B.B_PEER, A.META + A.META_IN_SRC_ADDR, 16);
+  store<u8>(r + B.B_PEER_SLOT, <u8>load<u32>(A.META + A.META_IN_IFSLOT));
   const hostnameChanged = updateHostname(r);
   store<u32>(r + B.B_LEASETIME, lease);
   const expires = maxValid == A.LIFETIME_INFINITE ? A.LIFETIME_INFINITE : now + maxValid;

@@ -71,3 +71,24 @@ export function ifaceAddrValid(slot: u32, i: u32): u32 {
 export function ifaceName(slot: u32): usize {
   return rec(slot) + CTX_NAME;
 }
+
+/** The kernel ifindex of `slot`. */
+export function ifaceIndex(slot: u32): u32 {
+  return load<u32>(rec(slot) + 4);
+}
+
+/** The first global (not link-local) address of `slot` whose valid lifetime
+ *  has not ended, preferring one still preferred; 0 when there is none. */
+export function ifaceGlobal(slot: u32, now: u32): usize {
+  const n = ifaceAddrCount(slot);
+  let fallback: usize = 0;
+  for (let i: u32 = 0; i < n; i++) {
+    const valid = ifaceAddrValid(slot, i);
+    if (valid != 0xffffffff && valid <= now) continue;
+    const a = ifaceAddr(slot, i) + CTX_A_ADDR;
+    const pref = ifaceAddrPreferred(slot, i);
+    if (pref == 0xffffffff || pref > now) return a;
+    if (fallback == 0) fallback = a;
+  }
+  return fallback;
+}

@@ -4,11 +4,12 @@
 
 import * as A from "../abi";
 import * as C from "../wire/codes";
-import { ld8 } from "../wire/bytes";
-import { unwrapRelays, innerMessage, innerLength, hopCount, hopHasSourcePort, UNWRAP_OK, UNWRAP_HOP_LIMIT } from "../relay/hops";
+import { ld8, addrIsZero, prefixContains } from "../wire/bytes";
+import { unwrapRelays, innerMessage, innerLength, hopCount, hopHeader, hopHasSourcePort, UNWRAP_OK, UNWRAP_HOP_LIMIT } from "../relay/hops";
+import { relayForward, relayReply } from "../relay/agent";
 import * as R from "./request";
-import { cfgPresent, cfgMode } from "./config";
-import { ifaceUp } from "./iface";
+import { cfgPresent, cfgMode, cfgMaster } from "./config";
+import { ifaceUp, ifaceGlobal, ifaceAddrCount, ifaceAddr, ifaceAddrPlen } from "./iface";
 import { duidFor, duidMatches } from "./duid";
 import { replyInformation, replyUseMulticast, replySolicit, replyBindings, replyRelease, replyConfirm } from "./reply";
 import { IA_BIND, IA_RENEW, IA_REBIND, IA_RELEASE, IA_DECLINE, leasesChanged } from "./ia";
@@ -55,6 +56,46 @@ function sent(slot: u32, len: u32): i32 {
   return <i32>len;
 }
 
+/** True when `slot` relays rather than serves: relay mode, or hybrid mode
+ *  without a global prefix of its own (the reference's hybrid rule). */
+function relaying(slot: u32, now: u32): bool {
+  const m = cfgMode(slot);
+  if (m == A.MODE_RELAY) return true;
+  if (m != A.MODE_HYBRID) return false;
+  return cfgMaster(slot) || ifaceGlobal(slot, now) == 0;
+}
+
+/** The relay agent's path: Relay-replies on an upstream (master) interface go
+ *  down to the client, everything else on a client-facing one goes up. */
+function relay(slot: u32, len: u32, now: u32): i32 {
+  let n: i32;
+  if (cfgMaster(slot)) {
+    n = relayReply(len);
+    if (n > 0) bump(A.STAT_RELAYED_DOWN);
+  } else {
+    if (ld8(A.RX) == C.MSG_RELAY_REPL) return drop(A.STAT_DROP_RELAY_REPLY); // only from upstream
+    n = relayForward(slot, len, now);
+    if (n > 0) bump(A.STAT_RELAYED_UP);
+  }
+  if (n <= 0) return drop(<u32>-n);
+  bump(A.STAT_TX);
+  return n;
+}
+
+/** The configured, serving interface with a prefix holding `link` (16 bytes),
+ *  or `fallback` when none does or `link` is unspecified. */
+function linkSlot(link: usize, fallback: u32, now: u32): u32 {
+  if (addrIsZero(link)) return fallback;
+  for (let s: u32 = 0; s < A.MAX_IFACES; s++) {
+    if (!cfgPresent(s) || cfgMode(s) == A.MODE_DISABLED || relaying(s, now)) continue;
+    const n = ifaceAddrCount(s);
+    for (let i: u32 = 0; i < n; i++) {
+      if (prefixContains(ifaceAddr(s, i), ifaceAddrPlen(s, i), link)) return s;
+    }
+  }
+  return fallback;
+}
+
 /** Handles the datagram of `len` bytes in RX (see abi.ts for META). */
 export function handle(len: u32): i32 {
   effectsReset();
@@ -62,8 +103,9 @@ export function handle(len: u32): i32 {
   const slot = load<u32>(A.META + A.META_IN_IFSLOT);
   if (len == 0 || len > A.MAX_DATAGRAM) return drop(A.STAT_DROP_MALFORMED);
   if (!ifaceUp(slot) || !cfgPresent(slot) || cfgMode(slot) == A.MODE_DISABLED) return drop(A.STAT_DROP_UNKNOWN_IFACE);
-  if (cfgMode(slot) != A.MODE_SERVER) return drop(A.STAT_DROP_UNSUPPORTED); // relay and hybrid: issue 4
   const multicast = (load<u32>(A.META + A.META_IN_FLAGS) & A.META_F_MULTICAST) != 0;
+  const now = load<u32>(A.META + A.META_IN_NOW);
+  if (relaying(slot, now)) return relay(slot, len, now);
 
   if (isServerToClient(ld8(A.RX))) return drop(A.STAT_DROP_NOT_FOR_SERVER);
   const u = unwrapRelays(A.RX, len);
@@ -77,33 +119,35 @@ export function handle(len: u32): i32 {
   if (R.clientId != 0 && !R.clientIdValid()) return drop(A.STAT_DROP_CLIENT_ID);
   if (R.serverId != 0 && (R.serverIdLen < 3 || R.serverIdLen > C.DUID_MAX_LEN)) return drop(A.STAT_DROP_SERVER_ID);
   duidFor(slot);
+  // Behind relays, the link is the configured interface whose prefix holds
+  // the innermost relay's link-address (else the arrival interface).
+  const link = relayed ? linkSlot(hopHeader(hopCount() - 1) + C.RELAY_LINK_ADDR_OFF, slot, now) : slot;
 
   if (type == C.MSG_INFORMATION_REQUEST) {
     // RFC 8415 section 16.12 and the reference: multicast only, unless relayed.
     if (!relayed && !multicast) return drop(A.STAT_DROP_UNICAST);
     if (R.serverId != 0 && !duidMatches(R.serverId, R.serverIdLen)) return drop(A.STAT_DROP_SERVER_ID);
     if (R.iaCount != 0) return drop(A.STAT_DROP_INVALID);
-    return sent(slot, replyInformation(slot));
+    return sent(slot, replyInformation(link));
   }
   // Every stateful message needs a valid Client ID (RFC 8415 sections 16.2 - 16.10).
   if (R.clientId == 0) return drop(A.STAT_DROP_CLIENT_ID);
-  const now = load<u32>(A.META + A.META_IN_NOW);
   if (type == C.MSG_REQUEST || type == C.MSG_RENEW || type == C.MSG_RELEASE || type == C.MSG_DECLINE) {
     // Sections 16.4, 16.6, 16.9, 16.10: our Server ID required.
     if (R.serverId == 0 || !duidMatches(R.serverId, R.serverIdLen)) return drop(A.STAT_DROP_SERVER_ID);
     // Section 18.3.2 ff.: unicast without our permission -> UseMulticast.
     if (!relayed && !multicast) return sent(slot, replyUseMulticast());
-    if (type == C.MSG_REQUEST) return committed(slot, replyBindings(slot, IA_BIND, now));
-    if (type == C.MSG_RENEW) return committed(slot, replyBindings(slot, IA_RENEW, now));
-    return committed(slot, replyRelease(slot, type == C.MSG_RELEASE ? IA_RELEASE : IA_DECLINE, now));
+    if (type == C.MSG_REQUEST) return committed(slot, replyBindings(link, IA_BIND, now));
+    if (type == C.MSG_RENEW) return committed(slot, replyBindings(link, IA_RENEW, now));
+    return committed(slot, replyRelease(link, type == C.MSG_RELEASE ? IA_RELEASE : IA_DECLINE, now));
   }
   if (type == C.MSG_SOLICIT || type == C.MSG_CONFIRM || type == C.MSG_REBIND) {
     // Sections 16.2, 16.5, 16.8: multicast only, and no Server ID.
     if (!relayed && !multicast) return drop(A.STAT_DROP_UNICAST);
     if (R.serverId != 0) return drop(A.STAT_DROP_SERVER_ID);
-    if (type == C.MSG_SOLICIT) return committed(slot, replySolicit(slot, now));
-    if (type == C.MSG_REBIND) return committed(slot, replyBindings(slot, IA_REBIND, now));
-    const n = replyConfirm(slot, now);
+    if (type == C.MSG_SOLICIT) return committed(slot, replySolicit(link, now));
+    if (type == C.MSG_REBIND) return committed(slot, replyBindings(link, IA_REBIND, now));
+    const n = replyConfirm(link, now);
     return n == 0 ? drop(A.STAT_DROP_INVALID) : sent(slot, n);
   }
   return drop(A.STAT_DROP_NOT_FOR_SERVER);

@@ -141,6 +141,20 @@ function readGlobal(r: SectionReader, g: GlobalConfig): void {
   g.maxBindings = r.one("max_bindings", (v) => parseInteger(v, 1, MAX_BINDINGS_LIMIT)) ?? g.maxBindings;
 }
 
+/** RFC 8415 section 7.6. */
+const HOP_COUNT_LIMIT = 32;
+
+/** `ENTERPRISE:HEX`: an enterprise number and the remote-id bytes (RFC 4649). */
+function parseRemoteId(v: string): Uint8Array {
+  const m = /^(\d{1,10}):([0-9a-fA-F:]+)$/.exec(v);
+  if (!m || Number(m[1]) > 0xffffffff) throw new InvalidValue(`'${v}' is not ENTERPRISE-NUMBER:HEX-ID`);
+  const id = parseHex(m[2], 1, 128, "a remote-id");
+  const out = new Uint8Array(4 + id.length);
+  new DataView(out.buffer).setUint32(0, Number(m[1]));
+  out.set(id, 4);
+  return out;
+}
+
 /** The core's upper bound for the binding table (assembly/engine/config.ts). */
 const MAX_BINDINGS_LIMIT = 1 << 20;
 
@@ -190,6 +204,10 @@ function readInterface(r: SectionReader): InterfaceConfig {
     dhcpv6PdMinLen: r.one("dhcpv6_pd_min_len", (v) => parseInteger(v, PD_MIN_LEN_MIN, PD_MIN_LEN_MAX)) ?? null,
     assignAll: r.one("dhcpv6_assignall", parseBool) ?? false,
     rapidCommit: r.one("dhcpv6_rapid_commit", parseBool) ?? true,
+    relayServers: r.many("dhcpv6_relay_servers", parseRelayServer),
+    relayRemoteId: r.one("dhcpv6_relay_remote_id", parseRemoteId) ?? null,
+    relayClientLladdr: r.one("dhcpv6_relay_client_lladdr", parseBool) ?? false,
+    relayHopLimit: r.one("dhcpv6_relay_hop_limit", (v) => parseInteger(v, 1, HOP_COUNT_LIMIT)) ?? null,
     refreshTime: r.one("dhcpv6_refresh", (v) => parseInteger(v, REFRESH_MIN, U32_MAX)) ?? null,
     solMaxRt: r.one("dhcpv6_sol_max_rt", (v) => parseInteger(v, MAX_RT_MIN, MAX_RT_MAX)) ?? null,
     infMaxRt: r.one("dhcpv6_inf_max_rt", (v) => parseInteger(v, MAX_RT_MIN, MAX_RT_MAX)) ?? null,
@@ -216,6 +234,13 @@ function parseDns(v: string): Uint8Array | undefined {
   const a = parseAddress(v);
   if (isUnspecified(a)) throw new InvalidValue(`'${v}' is the unspecified address, not a DNS server`);
   if (isMulticast(a)) throw new InvalidValue(`'${v}' is a multicast address, not a DNS server`);
+  return a;
+}
+
+/** A relay destination: a unicast IPv6 address. */
+function parseRelayServer(v: string): Uint8Array {
+  const a = parseAddress(v);
+  if (isUnspecified(a) || isMulticast(a)) throw new InvalidValue(`'${v}' is not a unicast server address`);
   return a;
 }
 

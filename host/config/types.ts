@@ -61,6 +61,14 @@ export interface InterfaceConfig {
   assignAll: boolean;
   /** Honour Rapid Commit (our extension `dhcpv6_rapid_commit`, default on). */
   rapidCommit: boolean;
+  /** Relay: unicast server addresses to relay to instead of ff05::1:3 (`dhcpv6_relay_servers`, on a master). */
+  relayServers: Uint8Array[];
+  /** Relay: Remote-ID (RFC 4649) added to Relay-forwards, enterprise number + id (`dhcpv6_relay_remote_id 'ENTERPRISE:HEX'`). */
+  relayRemoteId: Uint8Array | null;
+  /** Relay: add the client's link-layer address (RFC 6939) (`dhcpv6_relay_client_lladdr`). */
+  relayClientLladdr: boolean;
+  /** Relay: hop limit 1..32 (`dhcpv6_relay_hop_limit`), or null for 32. */
+  relayHopLimit: number | null;
   /** Information Refresh Time (option 32) in seconds, or null for the default. */
   refreshTime: number | null;
   /** SOL_MAX_RT (option 82) in seconds, or null for the default. */

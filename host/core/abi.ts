@@ -21,6 +21,7 @@ export const META = {
 } as const;
 export const META_F_MULTICAST = 1;
 export const DST_UNICAST = 0;
+export const DST_UPSTREAM = 1;
 
 export const CTX = {
   SLOT: 0,
@@ -67,6 +68,10 @@ export const CFG = {
   ASSIGN_ALL: 19,
   RAPID_COMMIT: 20,
   HOST: 21,
+  MASTER: 22,
+  HOP_LIMIT: 23,
+  REMOTE_ID: 24,
+  CLIENT_LLADDR: 25,
 } as const;
 
 /** Sub-items of a CFG.HOST item: u8 key, u8 length, value. */
@@ -90,4 +95,7 @@ export const STAT_NAMES = [
   "drop_unsupported",
   "drop_too_big",
   "drop_invalid",
+  "relayed_up",
+  "relayed_down",
+  "drop_relay_reply",
 ] as const;

@@ -12,6 +12,7 @@ import { formatIPv6, isLinkLocal, parseIPv6 } from "../util/ipv6.js";
 
 /** RFC 8415 section 7.1 */
 export const ALL_DHCP_RELAY_AGENTS_AND_SERVERS = "ff02::1:2";
+export const ALL_DHCP_SERVERS = "ff05::1:3";
 export const SERVER_PORT = 547;
 
 /** One socket we want: its key identifies it across syncs. */
@@ -21,6 +22,9 @@ export interface SocketSpec {
   slot: number;
   multicast: boolean;
   bindAddr: string; // with %IF for link-scoped addresses
+  /** Multicast: the group joined, on each of `joinIfs`. */
+  group?: string;
+  joinIfs?: string[];
 }
 
 export interface Datagram {
@@ -33,9 +37,20 @@ export interface Datagram {
   socket: dgram.Socket;
 }
 
-/** The sockets wanted for interfaces (slot, name, addresses). Pure: tested alone. */
-export function wantedSockets(ifaces: { slot: number; ifname: string; addrs: Uint8Array[] }[]): SocketSpec[] {
+/**
+ * The sockets wanted for interfaces (slot, name, addresses, whether they serve
+ * as a server). Pure: tested alone. Servers also join All_DHCP_Servers
+ * (ff05::1:3), where relays send by default: one socket for all of them, as
+ * the group is not link-scoped (a datagram there is attributed to the first
+ * serving interface; the core picks the link by the relay's link-address).
+ */
+export function wantedSockets(ifaces: { slot: number; ifname: string; addrs: Uint8Array[]; server?: boolean }[]): SocketSpec[] {
   const out: SocketSpec[] = [];
+  const servers = ifaces.filter((i) => i.server);
+  if (servers.length > 0) {
+    const joinIfs = servers.map((i) => i.ifname);
+    out.push({ key: `mc ${ALL_DHCP_SERVERS} ${joinIfs.join(",")}`, ifname: servers[0].ifname, slot: servers[0].slot, multicast: true, bindAddr: ALL_DHCP_SERVERS, group: ALL_DHCP_SERVERS, joinIfs });
+  }
   for (const i of ifaces) {
     out.push({
       key: `mc ${i.ifname}`,
@@ -43,6 +58,8 @@ export function wantedSockets(ifaces: { slot: number; ifname: string; addrs: Uin
       slot: i.slot,
       multicast: true,
       bindAddr: `${ALL_DHCP_RELAY_AGENTS_AND_SERVERS}%${i.ifname}`,
+      group: ALL_DHCP_RELAY_AGENTS_AND_SERVERS,
+      joinIfs: [i.ifname],
     });
     for (const a of i.addrs) {
       const text = formatIPv6(a);
@@ -78,6 +95,18 @@ export class ServerSockets {
     for (const s of specs) if (!this.open.has(s.key)) this.bind(s);
   }
 
+  /** A bound unicast socket on `ifname` to send upstream from (port 547),
+   *  a global address's preferred over the link-local one; null when none. */
+  upstream(ifname: string): dgram.Socket | null {
+    let ll: dgram.Socket | null = null;
+    for (const o of this.open.values()) {
+      if (!o.ready || o.spec.multicast || o.spec.ifname !== ifname) continue;
+      if (!o.spec.bindAddr.includes("%")) return o.sock;
+      ll ??= o.sock;
+    }
+    return ll;
+  }
+
   /** Keys of the sockets bound and listening. */
   listening(): string[] {
     return [...this.open.values()].filter((o) => o.ready).map((o) => o.spec.key);
@@ -102,7 +131,7 @@ export class ServerSockets {
     sock.bind({ port: this.port, address: spec.bindAddr, exclusive: false }, () => {
       try {
         if (spec.multicast) {
-          sock.addMembership(ALL_DHCP_RELAY_AGENTS_AND_SERVERS, `::%${spec.ifname}`);
+          for (const ifname of spec.joinIfs ?? []) sock.addMembership(spec.group!, `::%${ifname}`);
           sock.setMulticastLoopback(false);
         }
         o.ready = true;

@@ -64,7 +64,7 @@ test("the error from the brief: FILE:LINE: option 'dns': reason, at the list ele
 test("defaults of a dhcp section", () => {
   const i = lan();
   assert.deepEqual(
-    { ...i, dns: i.dns.length, ntp: i.ntp.length },
+    { ...i, dns: i.dns.length, ntp: i.ntp.length, relayServers: i.relayServers.length },
     {
       section: "lan",
       line: 1,
@@ -85,6 +85,10 @@ test("defaults of a dhcp section", () => {
       dhcpv6PdMinLen: null,
       assignAll: false,
       rapidCommit: true,
+      relayServers: 0,
+      relayRemoteId: null,
+      relayClientLladdr: false,
+      relayHopLimit: null,
       refreshTime: null,
       solMaxRt: null,
       infMaxRt: null,
@@ -349,4 +353,15 @@ test("config host: invalid values", () => {
   fails(h("option name 'my printer'"), 3, "name", "'my printer' is not a host name: label 'my printer' may contain only letters, digits, '-' and '_'");
   fails(h("option leasetime 'soon'"), 3, "leasetime", "'soon' is not a lease time (a number with an optional unit s, m, h, d or w, or 'infinite')");
   fails(h("list name 'a'"), 3, "name", "takes one value: write it with 'option', not 'list'");
+});
+
+test("relay options: servers, remote-id, client link-layer address, hop limit", () => {
+  const i = lan("list dhcpv6_relay_servers 2001:db8:9::1\nlist dhcpv6_relay_servers '2001:db8:9::2'\noption dhcpv6_relay_remote_id '4491:0a0b'\noption dhcpv6_relay_client_lladdr 1\noption dhcpv6_relay_hop_limit 8");
+  assert.equal(i.relayServers.length, 2);
+  assert.deepEqual(Array.from(i.relayRemoteId!), [0, 0, 0x11, 0x8b, 0x0a, 0x0b]);
+  assert.equal(i.relayClientLladdr, true);
+  assert.equal(i.relayHopLimit, 8);
+  lanFails("list dhcpv6_relay_servers ff05::1:3", "dhcpv6_relay_servers", "'ff05::1:3' is not a unicast server address");
+  lanFails("option dhcpv6_relay_remote_id 'abc'", "dhcpv6_relay_remote_id", "'abc' is not ENTERPRISE-NUMBER:HEX-ID");
+  lanFails("option dhcpv6_relay_hop_limit 33", "dhcpv6_relay_hop_limit", "33 is out of range (1 to 32)");
 });

@@ -34,3 +34,16 @@ test("the same link-local address on two interfaces gives two distinct sockets",
 test("no interfaces, no sockets", () => {
   assert.deepEqual(wantedSockets([]), []);
 });
+
+test("serving interfaces share one ff05::1:3 socket joined on each of them", () => {
+  const specs = wantedSockets([
+    { slot: 0, ifname: "lan", addrs: [], server: true },
+    { slot: 1, ifname: "wan", addrs: [], server: false },
+    { slot: 2, ifname: "guest", addrs: [], server: true },
+  ]);
+  const site = specs.filter((s) => s.group === "ff05::1:3");
+  assert.equal(site.length, 1);
+  assert.deepEqual(site[0].joinIfs, ["lan", "guest"]);
+  assert.equal(site[0].bindAddr, "ff05::1:3");
+  assert.equal(specs.filter((s) => s.group === "ff02::1:2").length, 3);
+});
