@@ -122,14 +122,19 @@ async function query(a: Args, cmd: string): Promise<number> {
 async function decode(a: Args): Promise<number> {
   const { decodeCommand } = await import("./cli/decode.js");
   const core = Core.loadSync(readFileSync(CORE_WASM));
-  process.stdout.write(decodeCommand(a.json ? [...a.rest, "--json"] : a.rest, core) + "\n");
+  try {
+    process.stdout.write(decodeCommand(a.json ? [...a.rest, "--json"] : a.rest, core) + "\n");
+  } catch (e) {
+    process.stderr.write(`odhcpd-wasm decode: ${(e as Error).message}\n`);
+    return EXIT_USAGE;
+  }
   return EXIT_OK;
 }
 
 async function lab(a: Args): Promise<number> {
   const { runLab } = await import("./lab/run-lab.js");
-  await runLab({ logLevel: a.logLevel });
-  return EXIT_OK;
+  const r = await runLab({ logLevel: a.logLevel });
+  return r.ok ? EXIT_OK : EXIT_FAILURE;
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -108,6 +108,8 @@ export async function startOurServer(lab: Lab, role = "srv", o: StartOurServerOp
   if (!o.configFile) writeFileSync(configFile, uciLabConfig({ ifname, ...o.uci }));
   const args = [cli, "run", "--config", configFile, "--log-level", String(o.logLevel ?? "info")];
   if (!o.syslog) args.push("--no-syslog");
+  // A private state directory (journal, secret, control socket) per lab and role, unless given.
+  if (!(o.extraArgs ?? []).includes("--state-dir")) args.push("--state-dir", lab.path(`state-${role}`));
   args.push(...(o.extraArgs ?? []));
   const proc = lab.spawn(role, process.execPath, args, { name: "odhcpd-wasm", onLine: o.onLine });
   const h = handle("ours", proc, role, ifname, configFile);
