@@ -33,12 +33,16 @@ class App {
   private current: Row | null = null;
   private worker: Worker | null = null;
   private generation = 0;
+  private simRuns = 0;
 
   constructor(private readonly workerSource: string) {
     this.list = new MessageList(
       $("list"),
       (r) => this.show(r),
-      () => ($("count").textContent = `${this.list.shownCount} of ${this.list.rows.length} messages`),
+      () => {
+        const n = this.list.exchanges.length;
+        $("count").textContent = `${this.list.shownCount} of ${this.list.rows.length} messages, ${n} exchange${n === 1 ? "" : "s"}`;
+      },
     );
     this.view = new MessageView($("tree"), $("hexview"));
   }
@@ -281,6 +285,7 @@ class App {
 
   private async simulate(): Promise<void> {
     const r = this.current;
+    const run = ++this.simRuns;
     const st = $("sim-status");
     const ours = $("sim-ours");
     const cap = $("sim-captured");
@@ -304,7 +309,7 @@ class App {
       multicast: $<HTMLInputElement>("sim-mc").checked,
       serverDuid: $<HTMLInputElement>("sim-sid").checked && sid ? sid : null,
     });
-    if (r !== this.current) return; // another message was selected meanwhile
+    if (run !== this.simRuns) return; // run again (or another message selected) meanwhile
     const warn = res.warnings.map((w) => `\nwarning: ${w}`).join("");
     if (res.error) {
       st.className = "error";
