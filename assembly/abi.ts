@@ -110,6 +110,7 @@ export const CFG_MASTER: u16 = 22; // u8 0/1: upstream interface of relay/hybrid
 export const CFG_HOP_LIMIT: u16 = 23; // u8 1..32: drop relayed messages at this hop count (RFC 8415 HOP_COUNT_LIMIT)
 export const CFG_REMOTE_ID: u16 = 24; // u32 enterprise number + id bytes: Remote-ID (RFC 4649) added when relaying
 export const CFG_CLIENT_LLADDR: u16 = 25; // u8 0/1: add Client Link-Layer Address (RFC 6939) when relaying
+export const CFG_RECONFIGURE: u16 = 26; // u8 0/1: Reconfigure clients that accept it (default 1)
 
 export const HOST_DUID: u8 = 1; // DUID bytes
 export const HOST_MAC: u8 = 2; // 6 bytes
@@ -139,6 +140,10 @@ export const EFFECT_ROUTE_DEL: u32 = 4;
 export const EFFECT_LEASES_CHANGED: u32 = 5;
 /** No payload: the list overflowed; rebuild everything from a full dump. */
 export const EFFECT_RESYNC: u32 = 6;
+/** Payload: u32 ifslot, u16 port, u16 zero, destination (16), datagram: a
+ *  message the core wants sent now (a Reconfigure, RFC 8415 section 18.2.11). */
+export const EFFECT_SEND: u32 = 7;
+export const SEND_EFFECT_HEADER: u32 = 24;
 export const ROUTE_EFFECT_SIZE: u32 = 44;
 
 // ---------------------------------------------------------------- results
@@ -159,7 +164,8 @@ export const STAT_DROP_INVALID: u32 = 11; // other RFC 8415 section 16 violation
 export const STAT_RELAYED_UP: u32 = 12; // client messages relayed upstream (Relay-forward)
 export const STAT_RELAYED_DOWN: u32 = 13; // Relay-replies unwrapped and sent to clients
 export const STAT_DROP_RELAY_REPLY: u32 = 14; // Relay-reply not from upstream, or for an interface we do not relay
-export const STAT_COUNT_USED: u32 = 15;
+export const STAT_RECONFIGURE: u32 = 15; // Reconfigure messages sent (retransmissions included)
+export const STAT_COUNT_USED: u32 = 16;
 
 // `configure` returns 0, or -(CFGERR_*) with a message in OUT (length via out_len).
 export const CFGERR_FRAMING: i32 = 1;

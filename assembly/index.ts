@@ -2,10 +2,11 @@
 
 import * as A from "./abi";
 import { textLen } from "./text";
-import { ifaceSet } from "./engine/iface";
+import { ifaceSet, ifaceCheck, ifaceKnown, ifaceRecord, prefixSignature } from "./engine/iface";
+import { scheduleReconfigures } from "./engine/reconfigure";
 import { configure as engineConfigure } from "./engine/config";
 import { handle as engineHandle } from "./engine/server";
-import { expire, leasesChanged, routesOfAll } from "./engine/ia";
+import { expire, leasesChanged, routesOfAll, routesBeforeChange, routesAfterChange } from "./engine/ia";
 import { effectsReset, effectsLen, effectOpen } from "./engine/effects";
 import { bRestore, bRebuild, bUsed, bCapacity, rec, B_STATE, B_BOUND, B_DECLINED, BREC_SIZE } from "./engine/bindings";
 import { pdInvalidateAll, pdInvalidate } from "./engine/assign";
@@ -47,11 +48,23 @@ export function configure(len: u32): i32 {
   return engineConfigure(len);
 }
 
-/** Stores the CTX record (one interface). 0, or -1 when it is malformed. */
-export function set_iface(): i32 {
-  if (!ifaceSet()) return -1;
-  pdInvalidate(load<u32>(A.CTX + A.CTX_SLOT));
-  return 0;
+/** Stores the CTX record (one interface) at host time `now`. When the
+ *  interface's prefixes changed, delegated-prefix routes follow and clients
+ *  that accept it are sent a Reconfigure (from the next tick). Returns the
+ *  effects length, or -1 when the record is malformed. */
+export function set_iface(now: u32): i32 {
+  if (!ifaceCheck()) return -1;
+  effectsReset();
+  const slot = load<u32>(A.CTX + A.CTX_SLOT);
+  const changed = ifaceKnown(slot) && prefixSignature(ifaceRecord(slot), now) != prefixSignature(A.CTX, now);
+  if (changed) routesBeforeChange(slot, now);
+  ifaceSet();
+  pdInvalidate(slot);
+  if (changed) {
+    routesAfterChange(slot, now);
+    scheduleReconfigures(slot, now);
+  }
+  return <i32>effectsLen();
 }
 
 /** Handles the datagram of `len` bytes in RX: reply length in TX (> 0),

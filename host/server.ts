@@ -144,7 +144,7 @@ export class Server {
           validUntil: a.valid === LIFETIME_INFINITE ? LIFETIME_INFINITE : now + a.valid,
         }));
       const up = !!link && link.up;
-      this.core.setIface(encodeIface({ slot, name: i.device, ifindex: link?.index ?? 0, up, mac: link?.mac ?? null, linkLocal, addrs: globals }));
+      this.applyEffects(this.core.setIface(encodeIface({ slot, name: i.device, ifindex: link?.index ?? 0, up, mac: link?.mac ?? null, linkLocal, addrs: globals }), now));
       if (!link) log.debug(`interface ${i.device} not present`);
       if (up && i.serving) sockets.push({ slot, ifname: i.device, addrs: usable.map((a) => a.addr), server: i.server });
     }
@@ -189,6 +189,9 @@ export class Server {
         case EFFECT.LEASES_CHANGED:
           setChanged = true;
           break;
+        case EFFECT.SEND:
+          this.sendEffect(e);
+          break;
         case EFFECT.RESYNC:
           log.warn("effect list overflowed: compacting the journal from the core's table");
           this.journal.compact(this.core.committedRecords());
@@ -201,6 +204,19 @@ export class Server {
       if (this.journal.wantsCompaction()) setImmediate(() => this.journal.compact(this.core.committedRecords()));
     }
     if (changed || setChanged) this.outputs.changed(setChanged);
+  }
+
+  /** A message the core wants sent now (a Reconfigure), out of the interface it names. */
+  private sendEffect(e: Extract<Effect, { type: typeof EFFECT.SEND }>): void {
+    const dev = this.deviceOfSlot(e.ifslot);
+    const sock = dev ? this.sockets.upstream(dev) : null;
+    if (!dev || !sock) {
+      log.warn(`no socket on interface slot ${e.ifslot} to send ${e.datagram.length} bytes to ${formatIPv6(e.addr)}`);
+      return;
+    }
+    const dst = isLinkLocal(e.addr) ? `${formatIPv6(e.addr)}%${dev}` : formatIPv6(e.addr);
+    this.send(sock, Buffer.from(e.datagram), e.port, dst);
+    log.info(`sent ${e.datagram.length} bytes (Reconfigure) to [${dst}]:${e.port}`);
   }
 
   private tick(): void {

@@ -8,7 +8,7 @@ import { sipHash } from "./siphash";
 import { bytesEqual } from "../wire/bytes";
 
 // ---------------------------------------------------------------- record layout
-export const BREC_SIZE: u32 = 320;
+export const BREC_SIZE: u32 = 384;
 export const B_STATE: usize = 0; // u8 B_*
 export const B_TYPE: usize = 1; // u8 OPT_IA_NA or OPT_IA_PD
 export const B_SLOT: usize = 2; // u8 interface slot
@@ -30,6 +30,18 @@ export const B_DUID: usize = 80; // DUID_MAX bytes
 export const DUID_MAX: u32 = 130;
 export const B_HOSTNAME: usize = 210; // HOSTNAME_MAX bytes (ASCII, first label of the Client FQDN)
 export const HOSTNAME_MAX: u32 = 63;
+// Reconfigure (RFC 8415 sections 18.2.11, 20.4) and the client's relay path.
+export const B_RECONF_SENT: usize = 276; // u8 transmissions of the pending Reconfigure
+export const B_RELAY_HOPS: usize = 277; // u8 relay layers to reach the client: 0, 1, or RELAY_PATH_UNKNOWN
+export const B_RELAY_IFID_LEN: usize = 278; // u8
+export const B_RELAY_HOPCOUNT: usize = 279; // u8 hop-count of that relay layer
+export const B_RECONF_NEXT: usize = 280; // u32 host clock of the next transmission, 0 = none pending
+export const B_PEER_PORT: usize = 284; // u16 port to reach B_PEER on
+export const B_RELAY_LINK: usize = 288; // 16 bytes: the relay layer's link-address
+export const B_RELAY_PEER: usize = 304; // 16 bytes: the relay layer's peer-address (the client)
+export const B_RELAY_IFID: usize = 320; // RELAY_IFID_MAX bytes: the relay layer's Interface-ID
+export const RELAY_IFID_MAX: u32 = 32;
+export const RELAY_PATH_UNKNOWN: u8 = 255; // more than one relay, or an Interface-ID too long to keep
 
 export const B_FREE: u8 = 0;
 export const B_ADVERTISED: u8 = 1; // offered in an Advertise, not yet requested
@@ -46,6 +58,7 @@ let capacity: u32 = 0;
 let used: u32 = 0;
 let idBuckets: usize = 0; // u32[nBuckets]
 let posBuckets: usize = 0; // u32[nBuckets]
+let dedupe: usize = 0; // u32[nBuckets]: scratch set of clients (bDedupe*)
 let nBuckets: u32 = 0; // power of two >= capacity
 let freeHead: u32 = NONE; // index + 1
 
@@ -68,7 +81,7 @@ export function bReserve(cap: u32): bool {
   if (cap <= capacity) return true;
   let nb: u32 = 16;
   while (nb < cap) nb <<= 1;
-  const size = <usize>cap * BREC_SIZE + <usize>nb * 8;
+  const size = <usize>cap * BREC_SIZE + <usize>nb * 12;
   if (size > 0x7fff0000) return false;
   const pages = <i32>((size + 0xffff) >> 16);
   const start = memory.grow(pages);
@@ -82,6 +95,7 @@ export function bReserve(cap: u32): bool {
   nBuckets = nb;
   idBuckets = newBase + <usize>cap * BREC_SIZE;
   posBuckets = idBuckets + <usize>nb * 4;
+  dedupe = posBuckets + <usize>nb * 4;
   rebuild(old);
   return true;
 }
@@ -158,6 +172,32 @@ function unlinkPos(i: u32): void {
     }
     b = rec(j) + B_NEXT_POS;
   }
+}
+
+// ---------------------------------------------------------------- a set of clients
+
+/** Empties the client set (per pass: a prefix change). */
+export function bDedupeReset(): void {
+  if (nBuckets != 0) memory.fill(dedupe, 0, <usize>nBuckets * 4);
+}
+
+/** Adds the client (interface, DUID) of record `i`; false when one of its
+ *  records was added before (open addressing over nBuckets >= capacity). */
+export function bDedupeAdd(i: u32): bool {
+  const r = rec(i);
+  const n = <u32>load<u8>(r + B_DUID_LEN);
+  let h = <u32>sipHash(r + B_DUID, n, <u64>load<u8>(r + B_SLOT) | 0xded0000);
+  for (let probe: u32 = 0; probe < nBuckets; probe++) {
+    const b = dedupe + (<usize>((h + probe) & (nBuckets - 1)) << 2);
+    const j = load<u32>(b);
+    if (j == NONE) {
+      store<u32>(b, i + 1);
+      return true;
+    }
+    const o = rec(j - 1);
+    if (<u32>load<u8>(o + B_DUID_LEN) == n && load<u8>(o + B_SLOT) == load<u8>(r + B_SLOT) && bytesEqual(o + B_DUID, r + B_DUID, n)) return false;
+  }
+  return false;
 }
 
 // ---------------------------------------------------------------- operations

@@ -29,8 +29,9 @@ const F_RAPID_COMMIT: i32 = 10;
 const F_MASTER: i32 = 11;
 const F_HOP_LIMIT: i32 = 12;
 const F_CLIENT_LLADDR: i32 = 13;
+const F_RECONFIGURE: i32 = 14;
 // Encoded options: offset and length in the slot's blob, one pair per kind.
-const F_BLOB: i32 = 14;
+const F_BLOB: i32 = 15;
 export const BLOB_DNS: i32 = 0; // option 23 (empty: use the link-local address)
 export const BLOB_DOMAIN: i32 = 1; // option 24
 export const BLOB_NTP: i32 = 2; // option 56
@@ -149,6 +150,10 @@ export function cfgHopLimit(slot: u32): u32 {
   return get(slot, F_HOP_LIMIT);
 }
 
+export function cfgReconfigure(slot: u32): bool {
+  return get(slot, F_RECONFIGURE) != 0;
+}
+
 export function cfgClientLladdr(slot: u32): bool {
   return get(slot, F_CLIENT_LLADDR) != 0;
 }
@@ -194,6 +199,7 @@ function initSlot(copy: i32, slot: u32): void {
   setField(copy, slot, F_PD, 1);
   setField(copy, slot, F_RAPID_COMMIT, 1);
   setField(copy, slot, F_HOP_LIMIT, C.HOP_COUNT_LIMIT);
+  setField(copy, slot, F_RECONFIGURE, 1);
 }
 
 /** Appends `len` bytes to a scratch list; false when it is full. */
@@ -346,9 +352,9 @@ function item(copy: i32, slot: u32, key: u32, v: usize, n: u32): bool {
     if (n != 1 || ld8(v) > 1) return false;
     const f = key == A.CFG_NA ? F_NA : key == A.CFG_PD ? F_PD : key == A.CFG_ASSIGN_ALL ? F_ASSIGN_ALL : F_RAPID_COMMIT;
     setField(copy, slot, f, ld8(v));
-  } else if (key == A.CFG_MASTER || key == A.CFG_CLIENT_LLADDR) {
+  } else if (key == A.CFG_MASTER || key == A.CFG_CLIENT_LLADDR || key == A.CFG_RECONFIGURE) {
     if (n != 1 || ld8(v) > 1) return false;
-    setField(copy, slot, key == A.CFG_MASTER ? F_MASTER : F_CLIENT_LLADDR, ld8(v));
+    setField(copy, slot, key == A.CFG_MASTER ? F_MASTER : key == A.CFG_RECONFIGURE ? F_RECONFIGURE : F_CLIENT_LLADDR, ld8(v));
   } else if (key == A.CFG_HOP_LIMIT) {
     if (n != 1 || ld8(v) < 1 || ld8(v) > C.HOP_COUNT_LIMIT) return false;
     setField(copy, slot, F_HOP_LIMIT, ld8(v));

@@ -23,6 +23,7 @@ import { ifaceAddrCount, ifaceAddrPreferred, ifaceAddrValid } from "./iface";
 import { hostFind, hostHostId, hostLeasetime, hostName, hostNameLen } from "./hosts";
 import { effectOpen } from "./effects";
 import { writeStatus } from "./reply";
+import { rememberClient, reconfigureDue } from "./reconfigure";
 import {
   remaining, minLifetime, onLink, naPrefixUsable, naAddress, naChoose, naFree, naPrefixOf,
   pdPrefixUsable, pdCarve, carvedFirst, carvedLen, pdFits, pdPrefix, pdRelease, pdUnitOf, pdRefresh,
@@ -386,11 +387,11 @@ function commit(b: u32, now: u32, lease: u32): void {
   store<u8>(r + B.B_STATE, B.B_BOUND);
   memory.copy(r + B.B_PEER, A.META + A.META_IN_SRC_ADDR, 16);
   store<u8>(r + B.B_PEER_SLOT, <u8>load<u32>(A.META + A.META_IN_IFSLOT));
+  rememberClient(r);
   const hostnameChanged = updateHostname(r);
   store<u32>(r + B.B_LEASETIME, lease);
   const expires = maxValid == A.LIFETIME_INFINITE ? A.LIFETIME_INFINITE : now + maxValid;
   store<u32>(r + B.B_EXPIRES, expires);
-  if (R.reconfAccept) store<u8>(r + B.B_FLAGS, load<u8>(r + B.B_FLAGS) | B.BF_RECONF_ACCEPT);
   if (!wasBound) {
     if (load<u8>(r + B.B_TYPE) == C.OPT_IA_PD) emitRoutes(b, A.EFFECT_ROUTE_ADD, now);
     leasesChanged = true;
@@ -540,6 +541,27 @@ export function expire(now: u32): void {
     if (st == B.B_FREE) continue;
     const exp = load<u32>(r + B.B_EXPIRES);
     if (exp != A.LIFETIME_INFINITE && exp <= now) releaseBinding(i, now);
+    else if (st == B.B_BOUND) reconfigureDue(i, now);
+  }
+}
+
+/** Before `slot`'s prefixes change: the routes of its bound delegations go. */
+export function routesBeforeChange(slot: u32, now: u32): void {
+  forBoundDelegations(slot, A.EFFECT_ROUTE_DEL, now);
+}
+
+/** After they changed: routes for the delegations that still fit (the
+ *  others are re-carved when their client renews). */
+export function routesAfterChange(slot: u32, now: u32): void {
+  pdRefresh(slot, now);
+  forBoundDelegations(slot, A.EFFECT_ROUTE_ADD, now);
+}
+
+function forBoundDelegations(slot: u32, type: u32, now: u32): void {
+  const cap = B.bCapacity();
+  for (let i: u32 = 0; i < cap; i++) {
+    const r = B.rec(i);
+    if (load<u8>(r + B.B_STATE) == B.B_BOUND && load<u8>(r + B.B_TYPE) == C.OPT_IA_PD && <u32>load<u8>(r + B.B_SLOT) == slot) emitRoutes(i, type, now);
   }
 }
 

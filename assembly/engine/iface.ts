@@ -12,15 +12,54 @@ const known = new StaticArray<bool>(MAX_IFACES);
   return SLOTS + <usize>slot * CTX_SIZE;
 }
 
-/** Copies the CTX record into its slot. Returns false when it is malformed. */
-export function ifaceSet(): bool {
+/** True when the CTX record (in CTX) is well formed. */
+export function ifaceCheck(): bool {
   const slot = load<u32>(CTX + CTX_SLOT);
   const n = load<u32>(CTX + CTX_NADDR);
   if (slot >= MAX_IFACES || n > MAX_IFACE_ADDRS) return false;
-  if (CTX_ADDRS + <usize>n * CTX_ADDR_SIZE > CTX_SIZE) return false;
+  return CTX_ADDRS + <usize>n * CTX_ADDR_SIZE <= CTX_SIZE;
+}
+
+/** Copies the (checked) CTX record into its slot. */
+export function ifaceSet(): void {
+  const slot = load<u32>(CTX + CTX_SLOT);
   memory.copy(rec(slot), CTX, CTX_SIZE);
   unchecked((known[slot] = true));
-  return true;
+}
+
+/** True when `slot` was set before. */
+export function ifaceKnown(slot: u32): bool {
+  return slot < MAX_IFACES && unchecked(known[slot]);
+}
+
+/** Address of the stored CTX record of `slot`. */
+export function ifaceRecord(slot: u32): usize {
+  return rec(slot);
+}
+
+/** A signature of the prefixes a CTX record (at `ctx`) offers now: each
+ *  address's prefix, its length and whether it is still preferred (not its
+ *  exact lifetimes, which the host recomputes on every refresh). Order does
+ *  not matter. */
+export function prefixSignature(ctx: usize, now: u32): u64 {
+  let sig: u64 = 0;
+  const n = load<u32>(ctx + CTX_NADDR);
+  for (let i: u32 = 0; i < n; i++) {
+    const a = ctx + CTX_ADDRS + <usize>i * CTX_ADDR_SIZE;
+    const plen = load<u32>(a + CTX_A_PLEN);
+    const valid = load<u32>(a + CTX_A_VALID);
+    if (valid != 0xffffffff && valid <= now) continue;
+    const pref = load<u32>(a + CTX_A_PREFERRED);
+    const deprecated: u64 = pref != 0xffffffff && pref <= now ? 1 : 0;
+    const hi = bswap<u64>(load<u64>(a));
+    const lo = bswap<u64>(load<u64>(a + 8));
+    const mhi: u64 = plen >= 64 ? hi : plen == 0 ? 0 : hi & ~((<u64>1 << (64 - plen)) - 1);
+    const mlo: u64 = plen >= 128 ? lo : plen <= 64 ? 0 : lo & ~((<u64>1 << (128 - plen)) - 1);
+    let h = mhi * 0x9e3779b97f4a7c15 ^ mlo * 0xc2b2ae3d27d4eb4f ^ (<u64>plen << 1 | deprecated) * 0x165667b19e3779f9;
+    h ^= h >> 31;
+    sig += h;
+  }
+  return sig;
 }
 
 export function ifaceUp(slot: u32): bool {

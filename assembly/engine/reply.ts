@@ -11,6 +11,7 @@ import { duidPtr, duidLen } from "./duid";
 import { ifaceLinkLocal } from "./iface";
 import * as Cfg from "./config";
 import { processIas, confirmStatus, iasServed, IA_OFFER, IA_BIND } from "./ia";
+import { reconfigureWanted, chooseKey, forgetKey, writeReconfAccept, writeKeyDelivery } from "./reconfigure";
 
 /** Starts a reply of `type`: relay layers, header, Server ID, Client ID. */
 export function replyOpen(type: u32): void {
@@ -70,8 +71,13 @@ function writeSolMaxRt(slot: u32): void {
   if (R.requested(C.OPT_SOL_MAX_RT)) wOptionU32(C.OPT_SOL_MAX_RT, Cfg.cfgSolMaxRt(slot));
 }
 
-/** The options after the IAs of an Advertise or Reply. */
-function writeTrailer(slot: u32): void {
+/** The options after the IAs of an Advertise or Reply: Reconfigure Accept
+ *  and the reconfigure key when the client asked for Reconfigure, then the
+ *  configuration options. */
+function writeTrailer(slot: u32, now: u32): void {
+  writeReconfAccept(slot);
+  if (iasServed > 0) writeKeyDelivery(now);
+  forgetKey();
   writeSolMaxRt(slot);
   writeRequestedOptions(slot);
   writeRawOptions(slot);
@@ -85,22 +91,26 @@ export function replySolicit(slot: u32, now: u32): u32 {
   const rapid = R.rapidCommit && Cfg.cfgRapidCommit(slot);
   replyOpen(rapid ? C.MSG_REPLY : C.MSG_ADVERTISE);
   if (rapid) wOption(C.OPT_RAPID_COMMIT, 0, 0);
+  if (rapid && reconfigureWanted(slot)) chooseKey(now);
   processIas(slot, rapid ? IA_BIND : IA_OFFER, now);
   if (R.iaKept > 0 && iasServed == 0) {
+    forgetKey();
     replyOpen(C.MSG_ADVERTISE);
     writeStatus(C.STATUS_NO_ADDRS_AVAIL);
     writeSolMaxRt(slot);
     return replyClose();
   }
-  writeTrailer(slot);
+  writeTrailer(slot, now);
   return replyClose();
 }
 
 /** Request, Renew, Rebind (RFC 8415 18.3.2, 18.3.4, 18.3.5): Reply with every IA. */
 export function replyBindings(slot: u32, mode: u32, now: u32): u32 {
   replyOpen(C.MSG_REPLY);
+  // The key goes out once, in the Reply that first commits the client (20.4.2).
+  if (mode == IA_BIND && reconfigureWanted(slot)) chooseKey(now);
   processIas(slot, mode, now);
-  writeTrailer(slot);
+  writeTrailer(slot, now);
   return replyClose();
 }
 

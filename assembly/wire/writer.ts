@@ -72,6 +72,11 @@ export function wU32(v: u32): void {
   pos += 4;
 }
 
+export function wU64(v: u64): void {
+  wU32(<u32>(v >> 32));
+  wU32(<u32>v);
+}
+
 export function wBytes(src: usize, len: u32): void {
   if (!room(len)) return;
   memory.copy(pos, src, len);

@@ -63,6 +63,7 @@ function encodeInterface(rec: CfgRecord, slot: number, iface: InterfaceConfig): 
   if (iface.dhcpv6PdMinLen !== null) rec.u8(CFG.PD_MIN_LEN, iface.dhcpv6PdMinLen);
   if (iface.assignAll) rec.u8(CFG.ASSIGN_ALL, 1);
   if (!iface.rapidCommit) rec.u8(CFG.RAPID_COMMIT, 0);
+  if (!iface.reconfigure) rec.u8(CFG.RECONFIGURE, 0);
   if (iface.master) rec.u8(CFG.MASTER, 1);
   if (iface.relayHopLimit !== null) rec.u8(CFG.HOP_LIMIT, iface.relayHopLimit);
   if (iface.relayRemoteId) rec.item(CFG.REMOTE_ID, iface.relayRemoteId);

@@ -204,6 +204,7 @@ function readInterface(r: SectionReader): InterfaceConfig {
     dhcpv6PdMinLen: r.one("dhcpv6_pd_min_len", (v) => parseInteger(v, PD_MIN_LEN_MIN, PD_MIN_LEN_MAX)) ?? null,
     assignAll: r.one("dhcpv6_assignall", parseBool) ?? false,
     rapidCommit: r.one("dhcpv6_rapid_commit", parseBool) ?? true,
+    reconfigure: r.one("dhcpv6_reconfigure", parseBool) ?? true,
     relayServers: r.many("dhcpv6_relay_servers", parseRelayServer),
     relayRemoteId: r.one("dhcpv6_relay_remote_id", parseRemoteId) ?? null,
     relayClientLladdr: r.one("dhcpv6_relay_client_lladdr", parseBool) ?? false,

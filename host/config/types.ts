@@ -61,6 +61,8 @@ export interface InterfaceConfig {
   assignAll: boolean;
   /** Honour Rapid Commit (our extension `dhcpv6_rapid_commit`, default on). */
   rapidCommit: boolean;
+  /** Send Reconfigure to clients that accept it when prefixes change (our extension `dhcpv6_reconfigure`, default on). */
+  reconfigure: boolean;
   /** Relay: unicast server addresses to relay to instead of ff05::1:3 (`dhcpv6_relay_servers`, on a master). */
   relayServers: Uint8Array[];
   /** Relay: Remote-ID (RFC 4649) added to Relay-forwards, enterprise number + id (`dhcpv6_relay_remote_id 'ENTERPRISE:HEX'`). */

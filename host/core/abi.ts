@@ -6,7 +6,7 @@ export const ABI_VERSION = 1;
 export const REGION = { RX: 0, TX: 1, META: 2, CTX: 3, CFG: 4, OUT: 5, STATS: 6, EFFECTS: 7 } as const;
 
 /** Effect record types (assembly/abi.ts EFFECT_*). */
-export const EFFECT = { BINDING_PUT: 1, BINDING_DEL: 2, ROUTE_ADD: 3, ROUTE_DEL: 4, LEASES_CHANGED: 5, RESYNC: 6 } as const;
+export const EFFECT = { BINDING_PUT: 1, BINDING_DEL: 2, ROUTE_ADD: 3, ROUTE_DEL: 4, LEASES_CHANGED: 5, RESYNC: 6, SEND: 7 } as const;
 
 export const META = {
   IN_IFSLOT: 0,
@@ -72,6 +72,7 @@ export const CFG = {
   HOP_LIMIT: 23,
   REMOTE_ID: 24,
   CLIENT_LLADDR: 25,
+  RECONFIGURE: 26,
 } as const;
 
 /** Sub-items of a CFG.HOST item: u8 key, u8 length, value. */
@@ -98,4 +99,5 @@ export const STAT_NAMES = [
   "relayed_up",
   "relayed_down",
   "drop_relay_reply",
+  "reconfigure_sent",
 ] as const;

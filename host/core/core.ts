@@ -9,7 +9,7 @@ interface CoreExports {
   region_ptr(id: number): number;
   region_size(id: number): number;
   configure(len: number): number;
-  set_iface(): number;
+  set_iface(now: number): number;
   handle(len: number): number;
   inspect?(len: number): number;
   out_len(): number;
@@ -32,7 +32,8 @@ export type Effect =
   | { type: typeof EFFECT.BINDING_DEL; id: number }
   | { type: typeof EFFECT.ROUTE_ADD | typeof EFFECT.ROUTE_DEL; id: number; ifslot: number; plen: number; prefix: Uint8Array; via: Uint8Array }
   | { type: typeof EFFECT.LEASES_CHANGED }
-  | { type: typeof EFFECT.RESYNC };
+  | { type: typeof EFFECT.RESYNC }
+  | { type: typeof EFFECT.SEND; ifslot: number; port: number; addr: Uint8Array; datagram: Uint8Array };
 
 export interface Reply {
   length: number; // bytes in tx
@@ -116,12 +117,17 @@ export class Core {
     if (r !== 0) throw new Error(`core refused the configuration: ${this.outText()}`);
   }
 
-  /** Stores one interface context record (see ctx.ts for the encoder). */
-  setIface(record: Uint8Array): void {
+  /**
+   * Stores one interface context record (encodeIface) at host time `now`.
+   * Returns the effects: when the interface's prefixes changed, the routes of
+   * its delegations move (ROUTE_DEL, ROUTE_ADD); Reconfigures follow on tick.
+   */
+  setIface(record: Uint8Array, now = 0): Effect[] {
     this.fresh();
     this.ctx.fill(0);
     this.ctx.set(record);
-    if (this.exports.set_iface() !== 0) throw new Error("core refused the interface record");
+    if (this.exports.set_iface(now >>> 0) < 0) throw new Error("core refused the interface record");
+    return this.effects();
   }
 
   /**
@@ -179,6 +185,8 @@ export class Core {
       else if (type === EFFECT.ROUTE_ADD || type === EFFECT.ROUTE_DEL)
         out.push({ type, id: dv.getUint32(p), ifslot: dv.getUint32(p + 4), plen: e[p + 8], prefix: e.slice(p + 12, p + 28), via: e.slice(p + 28, p + 44) });
       else if (type === EFFECT.LEASES_CHANGED || type === EFFECT.RESYNC) out.push({ type });
+      else if (type === EFFECT.SEND && len >= 24)
+        out.push({ type, ifslot: dv.getUint32(p), port: dv.getUint16(p + 4), addr: e.slice(p + 8, p + 24), datagram: e.slice(p + 24, p + len) });
       o = p + len;
     }
     return out;

@@ -85,6 +85,7 @@ test("defaults of a dhcp section", () => {
       dhcpv6PdMinLen: null,
       assignAll: false,
       rapidCommit: true,
+      reconfigure: true,
       relayServers: 0,
       relayRemoteId: null,
       relayClientLladdr: false,
