@@ -27,6 +27,7 @@ import {
   type TopologySpec,
 } from "../helpers/lab.js";
 import { OurDaemon } from "../support/server.js";
+import { parseIPv6 } from "../../../host/util/ipv6.js";
 
 // ---------------------------------------------------------------------------
 // Addresses
@@ -119,6 +120,18 @@ export function addRemotePrefixes(lab: Lab, role = "srv", o: RemotePrefixOptions
 export function ifindex(lab: Lab, role: string, dev: string): number {
   const j = JSON.parse(lab.ip(role, "-j", "link", "show", "dev", dev)) as { ifindex: number }[];
   return j[0].ifindex;
+}
+
+/** True when `a` (an address or a prefix's first address) lies in `prefix`/`plen`. */
+export function inPrefix(a: string | undefined, prefix: string, plen: number): boolean {
+  const x = a ? parseIPv6(a) : null;
+  const p = parseIPv6(prefix);
+  if (!x || !p) return false;
+  for (let bit = 0; bit < plen; bit++) {
+    const m = 0x80 >> bit % 8;
+    if ((x[bit >> 3] & m) !== (p[bit >> 3] & m)) return false;
+  }
+  return true;
 }
 
 // ---------------------------------------------------------------------------
