@@ -324,6 +324,10 @@ test("what would our server answer: the simulated Advertise beside Kea's, differ
   assert.match(status, new RegExp(`; ${marked} differences`));
   for (const [k, n] of o) if (!c.has(k)) assert.equal(diffClass(n), "only", `${k} is only in ours`);
   for (const [k, n] of c) if (!o.has(k)) assert.equal(diffClass(n), "only", `${k} is only in the capture`);
+  // the Solicit's IA_PD selected: its 16 bytes (header underlined) in the hex view
+  const iaPd = opt(inspect(packets[0].payload).msg.options, 25);
+  await page.click('#tree .node[data-key="m/25#0"]');
+  assert.deepEqual(await hexBytes(page, "sel"), range(iaPd.off, 4 + iaPd.len));
   await page.screenshot({ path: artifact("inspector.png"), fullPage: true });
   assert.ok(statSync(artifact("inspector.png")).size > 20_000);
 });
