@@ -422,6 +422,18 @@ test("a hex dump with malformed options: marked in the list, the core's errors w
   assert.equal(await page.evaluate(() => location.hash), `#hex=${hex(bytes)}`);
 });
 
+test("a file that is no capture: the reader's error, nothing left of the previous message", async () => {
+  await page.evaluate(() => (document.body.dataset.state = "test-pending"));
+  await page.setInputFiles("#file", { name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("not a capture\n") });
+  await page.waitForFunction(() => ["ready", "error"].includes(document.body.dataset.state ?? ""));
+  assert.equal(await page.evaluate(() => document.body.dataset.state), "error");
+  assert.equal(await page.textContent("#status"), "notes.txt: capture: unknown file format (magic 0x6e6f7420); expected pcap or pcapng");
+  assert.equal(await page.getAttribute("#status", "class"), "error");
+  assert.deepEqual(await listRows(page), []);
+  assert.deepEqual(await treeNodes(page, "#tree"), []);
+  assert.equal(await page.isHidden("#share"), true);
+});
+
 test("the malformed odhcpd relay capture: frames 2, 4, 6, 8 flagged with the core's three errors", async () => {
   await loadAndWait(page, () => page.setInputFiles("#file", MALFORMED));
   const rows = await listRows(page);

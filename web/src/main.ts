@@ -136,7 +136,9 @@ class App {
       return;
     }
     const j = this.core.inspect(bytes) as Inspected;
+    this.generation++;
     this.list.clear();
+    this.clearDetail();
     this.list.append([
       { ...describe(j), frame: 1, time: 0, src: "", dst: "", srcPort: 0, dstPort: 0, multicast: true, truncatedCapture: false, payload: bytes },
     ]);
@@ -151,7 +153,7 @@ class App {
     const gen = ++this.generation;
     this.stopWorker();
     this.list.clear();
-    this.current = null;
+    this.clearDetail();
     document.body.dataset.state = "loading";
     const progress = $<HTMLProgressElement>("progress");
     progress.hidden = false;
@@ -231,6 +233,12 @@ class App {
   }
 
   // ---------------------------------------------------------------- the selected message
+
+  private clearDetail(): void {
+    this.current = null;
+    for (const id of ["exchange", "errors", "tree", "hexview", "sim-status", "sim-ours", "sim-captured"]) $(id).textContent = "";
+    $("share").hidden = true;
+  }
 
   private show(r: Row): void {
     this.current = r;
