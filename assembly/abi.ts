@@ -111,6 +111,8 @@ export const CFG_HOP_LIMIT: u16 = 23; // u8 1..32: drop relayed messages at this
 export const CFG_REMOTE_ID: u16 = 24; // u32 enterprise number + id bytes: Remote-ID (RFC 4649) added when relaying
 export const CFG_CLIENT_LLADDR: u16 = 25; // u8 0/1: add Client Link-Layer Address (RFC 6939) when relaying
 export const CFG_RECONFIGURE: u16 = 26; // u8 0/1: Reconfigure clients that accept it (default 1)
+export const CFG_RATE_IFACE: u16 = 27; // u32 messages per second accepted on the interface, 0 = no limit (default 0)
+export const CFG_RATE_CLIENT: u16 = 28; // u32 messages per second per client (DUID, else source), 0 = no limit (default 20)
 
 export const HOST_DUID: u8 = 1; // DUID bytes
 export const HOST_MAC: u8 = 2; // 6 bytes
@@ -165,7 +167,8 @@ export const STAT_RELAYED_UP: u32 = 12; // client messages relayed upstream (Rel
 export const STAT_RELAYED_DOWN: u32 = 13; // Relay-replies unwrapped and sent to clients
 export const STAT_DROP_RELAY_REPLY: u32 = 14; // Relay-reply not from upstream, or for an interface we do not relay
 export const STAT_RECONFIGURE: u32 = 15; // Reconfigure messages sent (retransmissions included)
-export const STAT_COUNT_USED: u32 = 16;
+export const STAT_DROP_RATE_LIMIT: u32 = 16; // over the per-client or per-interface rate limit
+export const STAT_COUNT_USED: u32 = 17;
 
 // `configure` returns 0, or -(CFGERR_*) with a message in OUT (length via out_len).
 export const CFGERR_FRAMING: i32 = 1;

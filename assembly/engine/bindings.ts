@@ -42,6 +42,7 @@ export const B_RELAY_PEER: usize = 304; // 16 bytes: the relay layer's peer-addr
 export const B_RELAY_IFID: usize = 320; // RELAY_IFID_MAX bytes: the relay layer's Interface-ID
 export const RELAY_IFID_MAX: u32 = 32;
 export const RELAY_PATH_UNKNOWN: u8 = 255; // more than one relay, or an Interface-ID too long to keep
+export const B_OFFER_SEQ: usize = 352; // u32: sequence number of the offer in the offer queue
 
 export const B_FREE: u8 = 0;
 export const B_ADVERTISED: u8 = 1; // offered in an Advertise, not yet requested
@@ -59,6 +60,15 @@ let used: u32 = 0;
 let idBuckets: usize = 0; // u32[nBuckets]
 let posBuckets: usize = 0; // u32[nBuckets]
 let dedupe: usize = 0; // u32[nBuckets]: scratch set of clients (bDedupe*)
+// Offers (advertised records) in the order they were made, so that the oldest
+// can be dropped first when offers crowd the table (a Solicit flood): a ring
+// of (index, sequence) pairs; an entry whose record no longer carries that
+// sequence is stale and skipped.
+let offers: usize = 0; // u64[capacity]
+let offerHead: u32 = 0;
+let offerCount: u32 = 0;
+let offerSeq: u32 = 0;
+let advertised: u32 = 0; // records in state B_ADVERTISED
 let nBuckets: u32 = 0; // power of two >= capacity
 let freeHead: u32 = NONE; // index + 1
 
@@ -81,7 +91,7 @@ export function bReserve(cap: u32): bool {
   if (cap <= capacity) return true;
   let nb: u32 = 16;
   while (nb < cap) nb <<= 1;
-  const size = <usize>cap * BREC_SIZE + <usize>nb * 12;
+  const size = <usize>cap * BREC_SIZE + <usize>nb * 12 + <usize>cap * 8;
   if (size > 0x7fff0000) return false;
   const pages = <i32>((size + 0xffff) >> 16);
   const start = memory.grow(pages);
@@ -96,6 +106,7 @@ export function bReserve(cap: u32): bool {
   idBuckets = newBase + <usize>cap * BREC_SIZE;
   posBuckets = idBuckets + <usize>nb * 4;
   dedupe = posBuckets + <usize>nb * 4;
+  offers = dedupe + <usize>nb * 4;
   rebuild(old);
   return true;
 }
@@ -105,6 +116,9 @@ function rebuild(_oldCapacity: u32): void {
   memory.fill(idBuckets, 0, <usize>nBuckets * 8);
   freeHead = NONE;
   used = 0;
+  offerHead = 0;
+  offerCount = 0;
+  advertised = 0;
   for (let i: i32 = <i32>capacity - 1; i >= 0; i--) {
     const r = rec(<u32>i);
     if (load<u8>(r + B_STATE) == B_FREE) {
@@ -114,8 +128,48 @@ function rebuild(_oldCapacity: u32): void {
       used++;
       linkId(<u32>i);
       if (load<u8>(r + B_TYPE) == 3) linkPos(<u32>i);
+      if (load<u8>(r + B_STATE) == B_ADVERTISED) queueOffer(<u32>i);
     }
   }
+}
+
+function queueOffer(i: u32): void {
+  advertised++;
+  if (offerCount == capacity) offerPop(); // cannot happen with one entry per live offer, but stay bounded
+  offerSeq++;
+  store<u32>(rec(i) + B_OFFER_SEQ, offerSeq);
+  store<u64>(offers + (<usize>((offerHead + offerCount) % capacity) << 3), (<u64>offerSeq << 32) | <u64>i);
+  offerCount++;
+}
+
+function offerPop(): u64 {
+  const e = load<u64>(offers + (<usize>offerHead << 3));
+  offerHead = (offerHead + 1) % capacity;
+  offerCount--;
+  return e;
+}
+
+/** Number of records holding an offer. */
+export function bAdvertised(): u32 {
+  return advertised;
+}
+
+/** The oldest record still holding an offer, or -1. */
+export function bOldestOffer(): i32 {
+  while (offerCount > 0) {
+    const e = offerPop();
+    const i = <u32>e;
+    const r = rec(i);
+    if (load<u8>(r + B_STATE) == B_ADVERTISED && load<u32>(r + B_OFFER_SEQ) == <u32>(e >> 32)) return <i32>i;
+  }
+  return -1;
+}
+
+/** An offer becomes a binding (state bound). */
+export function bBind(i: u32): void {
+  const r = rec(i);
+  if (load<u8>(r + B_STATE) == B_ADVERTISED) advertised--;
+  store<u8>(r + B_STATE, B_BOUND);
 }
 
 // ---------------------------------------------------------------- keys
@@ -236,6 +290,11 @@ export function bFindPosition(slot: u32, position: u64): i32 {
   return -1;
 }
 
+/** True when no record is free. */
+export function bFull(): bool {
+  return freeHead == NONE;
+}
+
 /** Takes a free record for (slot, type, iaid, duid) and indexes it by id.
  *  The caller sets the position (then bIndexPosition for IA_NA). -1 when full. */
 export function bCreate(slot: u32, type: u32, iaid: u32, duid: usize, duidLen: u32): i32 {
@@ -252,6 +311,7 @@ export function bCreate(slot: u32, type: u32, iaid: u32, duid: usize, duidLen: u
   memory.copy(r + B_DUID, duid, duidLen);
   linkId(i);
   used++;
+  queueOffer(i);
   return <i32>i;
 }
 
@@ -269,6 +329,7 @@ export function bUnindexPosition(i: u32): void {
  *  position stays taken until `until`. */
 export function bDecline(i: u32, until: u32): void {
   const r = rec(i);
+  if (load<u8>(r + B_STATE) == B_ADVERTISED) advertised--;
   unlinkId(i);
   store<u8>(r + B_STATE, B_DECLINED);
   store<u32>(r + B_EXPIRES, until);
@@ -281,6 +342,7 @@ export function bDecline(i: u32, until: u32): void {
 export function bFree(i: u32): void {
   const r = rec(i);
   if (load<u8>(r + B_STATE) == B_FREE) return;
+  if (load<u8>(r + B_STATE) == B_ADVERTISED) advertised--;
   unlinkId(i);
   if (load<u8>(r + B_TYPE) == 3) unlinkPos(i);
   memory.fill(r, 0, BREC_SIZE);

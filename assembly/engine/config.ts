@@ -30,8 +30,10 @@ const F_MASTER: i32 = 11;
 const F_HOP_LIMIT: i32 = 12;
 const F_CLIENT_LLADDR: i32 = 13;
 const F_RECONFIGURE: i32 = 14;
+const F_RATE_IFACE: i32 = 15;
+const F_RATE_CLIENT: i32 = 16;
 // Encoded options: offset and length in the slot's blob, one pair per kind.
-const F_BLOB: i32 = 15;
+const F_BLOB: i32 = 17;
 export const BLOB_DNS: i32 = 0; // option 23 (empty: use the link-local address)
 export const BLOB_DOMAIN: i32 = 1; // option 24
 export const BLOB_NTP: i32 = 2; // option 56
@@ -40,6 +42,10 @@ export const BLOB_RAW: i32 = 4; // dhcpv6_raw options, verbatim
 export const BLOB_REMOTE_ID: i32 = 5; // option 37 added when relaying
 const BLOB_KINDS: i32 = 6;
 const FIELDS: i32 = F_BLOB + 2 * BLOB_KINDS;
+
+/** Messages per second one client may send before it is dropped: far above
+ *  what a well-behaved client sends, far below a flood. */
+export const RATE_CLIENT_DEFAULT: u32 = 20;
 
 /** Upper bound of CFG_MAX_BINDINGS: 1M bindings is 328 MB of records. */
 const MAX_BINDINGS_LIMIT: u32 = 1 << 20;
@@ -150,6 +156,14 @@ export function cfgHopLimit(slot: u32): u32 {
   return get(slot, F_HOP_LIMIT);
 }
 
+export function cfgRateIface(slot: u32): u32 {
+  return get(slot, F_RATE_IFACE);
+}
+
+export function cfgRateClient(slot: u32): u32 {
+  return get(slot, F_RATE_CLIENT);
+}
+
 export function cfgReconfigure(slot: u32): bool {
   return get(slot, F_RECONFIGURE) != 0;
 }
@@ -200,6 +214,7 @@ function initSlot(copy: i32, slot: u32): void {
   setField(copy, slot, F_RAPID_COMMIT, 1);
   setField(copy, slot, F_HOP_LIMIT, C.HOP_COUNT_LIMIT);
   setField(copy, slot, F_RECONFIGURE, 1);
+  setField(copy, slot, F_RATE_CLIENT, RATE_CLIENT_DEFAULT);
 }
 
 /** Appends `len` bytes to a scratch list; false when it is full. */
@@ -362,6 +377,9 @@ function item(copy: i32, slot: u32, key: u32, v: usize, n: u32): bool {
     // RFC 4649: enterprise number (4) and a non-empty remote-id.
     if (n < 5 || !append(scratchRemoteId, 0, v, n)) return false;
     lenRemoteId = n;
+  } else if (key == A.CFG_RATE_IFACE || key == A.CFG_RATE_CLIENT) {
+    if (n != 4) return false;
+    setField(copy, slot, key == A.CFG_RATE_IFACE ? F_RATE_IFACE : F_RATE_CLIENT, ld32(v));
   } else if (key == A.CFG_PD_MIN_LEN) {
     if (n != 1 || ld8(v) < 1 || ld8(v) > 64) return false;
     setField(copy, slot, F_PD_MIN_LEN, ld8(v));

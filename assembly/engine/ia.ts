@@ -162,6 +162,7 @@ function createBinding(slot: u32, ia: usize, now: u32, adopt: bool): i32 {
     position = <u64>carvedFirst;
     plen = carvedLen;
   }
+  makeRoomForOffer(now);
   const b = B.bCreate(slot, type, iaid, R.clientId, R.clientIdLen);
   if (b < 0) {
     if (type == C.OPT_IA_PD) pdRelease(slot, <u32>position, plen);
@@ -173,6 +174,18 @@ function createBinding(slot: u32, ia: usize, now: u32, adopt: bool): i32 {
   if (host != 0) store<u8>(r + B.B_FLAGS, load<u8>(r + B.B_FLAGS) | B.BF_STATIC);
   if (type == C.OPT_IA_NA) B.bIndexPosition(<u32>b);
   return b;
+}
+
+/** Offers may take at most half of the table; when they reach that, or the
+ *  table is full, the oldest offer goes first (a Solicit flood can never
+ *  push out committed bindings, nor keep new clients out for long). */
+function makeRoomForOffer(now: u32): void {
+  const limit = max<u32>(1, B.bCapacity() / 2);
+  while (B.bAdvertised() >= limit || B.bFull()) {
+    const oldest = B.bOldestOffer();
+    if (oldest < 0) return;
+    releaseBinding(<u32>oldest, now);
+  }
 }
 
 /** The lease time for the binding's client: its static host's, else the interface's. */
@@ -384,7 +397,7 @@ function writeBoundIa(ia: usize, b: u32, now: u32, lease: u32): void {
 function commit(b: u32, now: u32, lease: u32): void {
   const r = B.rec(b);
   const wasBound = load<u8>(r + B.B_STATE) == B.B_BOUND;
-  store<u8>(r + B.B_STATE, B.B_BOUND);
+  B.bBind(b);
   memory.copy(r + B.B_PEER, A.META + A.META_IN_SRC_ADDR, 16);
   store<u8>(r + B.B_PEER_SLOT, <u8>load<u32>(A.META + A.META_IN_IFSLOT));
   rememberClient(r);

@@ -7,6 +7,7 @@ import * as C from "../wire/codes";
 import { ld8, addrIsZero, prefixContains } from "../wire/bytes";
 import { unwrapRelays, innerMessage, innerLength, hopCount, hopHeader, hopHasSourcePort, UNWRAP_OK, UNWRAP_HOP_LIMIT } from "../relay/hops";
 import { relayForward, relayReply } from "../relay/agent";
+import { ifaceAllows, clientAllows } from "./ratelimit";
 import * as R from "./request";
 import { cfgPresent, cfgMode, cfgMaster } from "./config";
 import { ifaceUp, ifaceGlobal, ifaceAddrCount, ifaceAddr, ifaceAddrPlen } from "./iface";
@@ -105,7 +106,11 @@ export function handle(len: u32): i32 {
   if (!ifaceUp(slot) || !cfgPresent(slot) || cfgMode(slot) == A.MODE_DISABLED) return drop(A.STAT_DROP_UNKNOWN_IFACE);
   const multicast = (load<u32>(A.META + A.META_IN_FLAGS) & A.META_F_MULTICAST) != 0;
   const now = load<u32>(A.META + A.META_IN_NOW);
-  if (relaying(slot, now)) return relay(slot, len, now);
+  if (!ifaceAllows(slot, now)) return drop(A.STAT_DROP_RATE_LIMIT);
+  if (relaying(slot, now)) {
+    if (!clientAllows(slot, A.META + A.META_IN_SRC_ADDR, 16, now)) return drop(A.STAT_DROP_RATE_LIMIT);
+    return relay(slot, len, now);
+  }
 
   if (isServerToClient(ld8(A.RX))) return drop(A.STAT_DROP_NOT_FOR_SERVER);
   const u = unwrapRelays(A.RX, len);
@@ -118,6 +123,10 @@ export function handle(len: u32): i32 {
   if (R.duplicateIds) return drop(A.STAT_DROP_INVALID);
   if (R.clientId != 0 && !R.clientIdValid()) return drop(A.STAT_DROP_CLIENT_ID);
   if (R.serverId != 0 && (R.serverIdLen < 3 || R.serverIdLen > C.DUID_MAX_LEN)) return drop(A.STAT_DROP_SERVER_ID);
+  // Per client: its DUID (relayed clients all come from their relay's address).
+  if (R.clientId != 0 ? !clientAllows(slot, R.clientId, R.clientIdLen, now) : !clientAllows(slot, A.META + A.META_IN_SRC_ADDR, 16, now)) {
+    return drop(A.STAT_DROP_RATE_LIMIT);
+  }
   duidFor(slot);
   // Behind relays, the link is the configured interface whose prefix holds
   // the innermost relay's link-address (else the arrival interface).

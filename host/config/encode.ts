@@ -64,6 +64,8 @@ function encodeInterface(rec: CfgRecord, slot: number, iface: InterfaceConfig): 
   if (iface.assignAll) rec.u8(CFG.ASSIGN_ALL, 1);
   if (!iface.rapidCommit) rec.u8(CFG.RAPID_COMMIT, 0);
   if (!iface.reconfigure) rec.u8(CFG.RECONFIGURE, 0);
+  if (iface.rateIface !== null) rec.u32(CFG.RATE_IFACE, iface.rateIface);
+  if (iface.rateClient !== null) rec.u32(CFG.RATE_CLIENT, iface.rateClient);
   if (iface.master) rec.u8(CFG.MASTER, 1);
   if (iface.relayHopLimit !== null) rec.u8(CFG.HOP_LIMIT, iface.relayHopLimit);
   if (iface.relayRemoteId) rec.item(CFG.REMOTE_ID, iface.relayRemoteId);

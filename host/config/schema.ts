@@ -141,6 +141,9 @@ function readGlobal(r: SectionReader, g: GlobalConfig): void {
   g.maxBindings = r.one("max_bindings", (v) => parseInteger(v, 1, MAX_BINDINGS_LIMIT)) ?? g.maxBindings;
 }
 
+/** Largest rate limit (messages per second) accepted. */
+const RATE_MAX = 1_000_000;
+
 /** RFC 8415 section 7.6. */
 const HOP_COUNT_LIMIT = 32;
 
@@ -205,6 +208,8 @@ function readInterface(r: SectionReader): InterfaceConfig {
     assignAll: r.one("dhcpv6_assignall", parseBool) ?? false,
     rapidCommit: r.one("dhcpv6_rapid_commit", parseBool) ?? true,
     reconfigure: r.one("dhcpv6_reconfigure", parseBool) ?? true,
+    rateIface: r.one("dhcpv6_ratelimit", (v) => parseInteger(v, 0, RATE_MAX)) ?? null,
+    rateClient: r.one("dhcpv6_client_ratelimit", (v) => parseInteger(v, 0, RATE_MAX)) ?? null,
     relayServers: r.many("dhcpv6_relay_servers", parseRelayServer),
     relayRemoteId: r.one("dhcpv6_relay_remote_id", parseRemoteId) ?? null,
     relayClientLladdr: r.one("dhcpv6_relay_client_lladdr", parseBool) ?? false,

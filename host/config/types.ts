@@ -61,6 +61,10 @@ export interface InterfaceConfig {
   assignAll: boolean;
   /** Honour Rapid Commit (our extension `dhcpv6_rapid_commit`, default on). */
   rapidCommit: boolean;
+  /** Messages per second accepted on the interface, 0 = no limit (our extension `dhcpv6_ratelimit`), or null for 0. */
+  rateIface: number | null;
+  /** Messages per second per client, 0 = no limit (our extension `dhcpv6_client_ratelimit`), or null for the core's 20. */
+  rateClient: number | null;
   /** Send Reconfigure to clients that accept it when prefixes change (our extension `dhcpv6_reconfigure`, default on). */
   reconfigure: boolean;
   /** Relay: unicast server addresses to relay to instead of ff05::1:3 (`dhcpv6_relay_servers`, on a master). */

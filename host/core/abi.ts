@@ -73,6 +73,8 @@ export const CFG = {
   REMOTE_ID: 24,
   CLIENT_LLADDR: 25,
   RECONFIGURE: 26,
+  RATE_IFACE: 27,
+  RATE_CLIENT: 28,
 } as const;
 
 /** Sub-items of a CFG.HOST item: u8 key, u8 length, value. */
@@ -100,4 +102,5 @@ export const STAT_NAMES = [
   "relayed_down",
   "drop_relay_reply",
   "reconfigure_sent",
+  "drop_rate_limit",
 ] as const;

@@ -86,6 +86,8 @@ test("defaults of a dhcp section", () => {
       assignAll: false,
       rapidCommit: true,
       reconfigure: true,
+      rateIface: null,
+      rateClient: null,
       relayServers: 0,
       relayRemoteId: null,
       relayClientLladdr: false,
@@ -365,4 +367,12 @@ test("relay options: servers, remote-id, client link-layer address, hop limit", 
   lanFails("list dhcpv6_relay_servers ff05::1:3", "dhcpv6_relay_servers", "'ff05::1:3' is not a unicast server address");
   lanFails("option dhcpv6_relay_remote_id 'abc'", "dhcpv6_relay_remote_id", "'abc' is not ENTERPRISE-NUMBER:HEX-ID");
   lanFails("option dhcpv6_relay_hop_limit 33", "dhcpv6_relay_hop_limit", "33 is out of range (1 to 32)");
+});
+
+test("rate limits: 0 (none) up to 1000000 messages per second", () => {
+  const i = lan("option dhcpv6_ratelimit 500\noption dhcpv6_client_ratelimit 0");
+  assert.equal(i.rateIface, 500);
+  assert.equal(i.rateClient, 0);
+  lanFails("option dhcpv6_client_ratelimit -1", "dhcpv6_client_ratelimit", "'-1' is not a whole number");
+  lanFails("option dhcpv6_ratelimit 2000000", "dhcpv6_ratelimit", "2000000 is out of range (0 to 1000000)");
 });

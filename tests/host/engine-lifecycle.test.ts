@@ -7,13 +7,45 @@ import { EFFECT } from "../../host/core/abi.js";
 import { Bench, message, clientId, serverId, iaNa, iaPd, duidLL, ias, loadCore } from "./helpers/engine.js";
 
 test("an Advertise's offer is held briefly, then freed", () => {
-  const b = new Bench({ globals: (r) => r.u32(15, 1) });
+  const b = new Bench({ globals: (r) => r.u32(15, 8) });
   b.send(message(1, 1, clientId(duidLL(1)), iaNa(1)));
-  const other = b.send(message(1, 2, clientId(duidLL(2)), iaNa(1))).reply!;
-  assert.equal(other.options.find((o) => o.code === 13) ? 2 : 0, 2, "table of 1 is held by the offer");
-  assert.deepEqual(b.tick(61), [], "an offer's expiry has no effects");
-  const again = b.send(message(1, 3, clientId(duidLL(2)), iaNa(1))).reply!;
-  assert.equal(ias(again)[0].leases.length, 1);
+  assert.equal(b.core.bindings().used, 1, "the offer holds a record");
+  assert.deepEqual(b.tick(59), [], "an offer's expiry has no effects");
+  assert.equal(b.core.bindings().used, 1);
+  b.tick(1);
+  assert.equal(b.core.bindings().used, 0, "freed after 60 s");
+});
+
+test("a Solicit flood cannot push out bindings: offers take at most half the table, oldest dropped first", () => {
+  const b = new Bench({ globals: (r) => r.u32(15, 16) });
+  for (let c = 1; c <= 4; c++) b.bind(duidLL(c), iaNa(1));
+  for (let c = 100; c < 1100; c++) b.send(message(1, c, clientId(duidLL(c)), iaNa(1)));
+  const used = b.core.bindings().used;
+  assert.ok(used <= 4 + 8, `offers capped at half the table (${used} used)`);
+  for (let c = 1; c <= 4; c++) {
+    const renew = b.send(message(5, 9, clientId(duidLL(c)), serverId(), iaNa(1))).reply!;
+    assert.equal(ias(renew)[0].leases.length, 1, `client ${c} kept its binding`);
+  }
+  const late = b.bind(duidLL(5000), iaNa(1));
+  assert.equal(late[0].leases.length, 1, "a new client still gets an address during the flood");
+});
+
+test("the per-client rate limit drops a client that floods, and counts it", () => {
+  const b = new Bench({ cfg: (r) => r.u32(28, 5) });
+  let answered = 0;
+  for (let i = 0; i < 50; i++) if (b.send(message(1, i, clientId(duidLL(1)), iaNa(1))).reply) answered++;
+  assert.equal(answered, 10, "burst of twice the rate");
+  assert.equal(b.core.counters().drop_rate_limit, 40);
+  assert.ok(b.send(message(1, 99, clientId(duidLL(2)), iaNa(1))).reply, "another client is not affected");
+  b.tick(1);
+  assert.ok(b.send(message(1, 100, clientId(duidLL(1)), iaNa(1))).reply, "refilled after a second");
+});
+
+test("the per-interface rate limit caps everything on the interface", () => {
+  const b = new Bench({ cfg: (r) => r.u32(27, 3).u32(28, 0) });
+  let answered = 0;
+  for (let c = 0; c < 20; c++) if (b.send(message(1, c, clientId(duidLL(c)), iaNa(1))).reply) answered++;
+  assert.equal(answered, 6);
 });
 
 test("a binding expires after its valid lifetime: journal delete, route removed, leases changed", () => {
