@@ -7,7 +7,8 @@
 // `dhcpv6_relay_servers 2001:db8:9::1` (Kea listens only on ff02::1:2 and on
 // the unicast address it is told: it does not join ff05::1:3). Kea's subnet
 // 2001:db8:1::/64 has no interface: it is chosen by the Relay-forward's
-// link-address (the relay's 2001:db8:1::1). Short Kea timers (T1 2 s) make
+// link-address (the relay's 2001:db8:1::1). The relay adds a Remote-ID and
+// the client's link-layer address (RFC 4649, RFC 6939). Short Kea timers (T1 2 s) make
 // dhclient renew within the test.
 //
 // Needs root, kea-dhcp6, dhclient, tshark/dumpcap and a built project; without
@@ -59,7 +60,12 @@ test("our relay in front of Kea: dhclient -6 -N -P gets an address and a /56, re
     });
     const rc = lab.ifname("rly", "rc");
     const rs = lab.ifname("rly", "rs");
-    relay = await startDaemon(lab, "rly", rc, relayUci({ down: rc, up: rs, servers: [SERVER_ADDR] }));
+    relay = await startDaemon(
+      lab,
+      "rly",
+      rc,
+      relayUci({ down: rc, up: rs, servers: [SERVER_ADDR], downExtra: ["option dhcpv6_relay_remote_id '4491:0a0b0c'", "option dhcpv6_relay_client_lladdr '1'"] }),
+    );
     await annotate(
       () => [relay],
       async () => {
@@ -100,6 +106,7 @@ test("our relay in front of Kea: dhclient -6 -N -P gets an address and a /56, re
         // Every Relay-forward: hop 0, link-address = the relay's client-facing address, peer = the client, Interface-ID = rc's ifindex.
         const clientLL = lab.linkLocal("cli");
         const rcIndex = ifindex(lab, "rly", rc);
+        const clientMac = (JSON.parse(lab.ip("cli", "-j", "link", "show", "dev", ctx.clientIf)) as { address: string }[])[0].address;
         for (const p of upRep.packets.filter((x) => x.msgTypes[0] === 12)) {
           const m = upRep.messages.get(p.frame)!;
           assert.equal(p.src, RELAY_UP_ADDR, "Relay-forward sent from the relay's upstream address");
@@ -110,6 +117,9 @@ test("our relay in front of Kea: dhclient -6 -N -P gets an address and a /56, re
           const iid = m.options.find((o) => o.code === 18);
           assert.ok(iid, "Interface-ID present");
           assert.equal(Buffer.from(iid.data).readUInt32BE(0), rcIndex, "Interface-ID = ifindex of rc");
+          // RFC 4649 Remote-ID (enterprise 4491, id 0a0b0c) and RFC 6939 Client Link-Layer Address (type 1, the client's MAC).
+          assert.equal(hex(m.options.find((o) => o.code === 37)?.data ?? []), "0000118b0a0b0c", "Remote-ID");
+          assert.equal(hex(m.options.find((o) => o.code === 79)?.data ?? []), `0001${clientMac.replace(/:/g, "")}`, "Client Link-Layer Address");
         }
         // The final Reply (to the Release) reached the client with status Success.
         const lastReply = downRep.packets.filter((p) => p.msgTypes[0] === 7).pop()!;
