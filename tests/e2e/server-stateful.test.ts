@@ -24,7 +24,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { LAB_DNS, LAB_DOMAIN, directTopology, labLeftovers, requireLab, startCapture, withTopology, type Capture, type Lab } from "./helpers/lab.js";
-import { OurDaemon, delegatedRoutes, delegatedRoutesText, type FlatLease } from "./support/server.js";
+import { OurDaemon, delegatedRoutes, delegatedRoutesText, flattenLeases, type LeasesAnswer } from "./support/server.js";
 import { DhclientSession, DhcpcdSession, Dhcp6cSession, type Binding } from "./support/sessions.js";
 import { LAN_ADDRS, PD_POOL, clientRoles, lanTopology, setupLanBridge } from "./support/topology.js";
 import { assertBound, assertCleanCapture, assertDisjoint, assertLeaseFileMatches, assertReleased, pfx, sequence, waitLeaseFile } from "./support/checks.js";
@@ -236,4 +236,15 @@ test("one bridged LAN: two dhclients, dhcpcd, dhcp6c and 30 perfdhcp clients nev
     for (const cap of caps) await assertCleanCapture(await cap.stop(), [serverLL]);
   });
   assert.deepEqual(labLeftovers(names), [], "the lab left namespaces or /etc/netns dirs");
+});
+
+test("the leases CLI prints its whole JSON answer through a pipe (600 IA_NA bindings, some 200 KB)", T, async () => {
+  requireLab(["ip", "ss", "perfdhcp"]);
+  await direct(async ({ lab, srv }) => {
+    const perf = await lab.run("cli", "/usr/sbin/perfdhcp", ["-6", "-l", lab.ifname("cli"), "-e", "address-only", "-R", "600", "-r", "400", "-n", "1200"], { check: false, timeoutMs: 30_000 });
+    const toFile = await srv.flatLeases(); // stdout to a file
+    assert.ok(toFile.length >= 560, `perfdhcp made some 600 bindings (${toFile.length}): ${perf.stdout.slice(-400)}`);
+    const viaPipe = flattenLeases((await srv.query("leases", { pipe: true })) as LeasesAnswer); // what `odhcpd-wasm leases | jq` sees
+    assert.equal(viaPipe.length, toFile.length, "the same bindings through a pipe");
+  });
 });

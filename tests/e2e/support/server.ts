@@ -9,7 +9,7 @@
 //
 // Every process goes through lab.spawn/lab.run, so lab.close() removes it.
 
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { LAB_DNS, LAB_DOMAIN, LabCommandError, ourCli, ROOT, type Lab, type LabProcess } from "../helpers/lab.js";
 
@@ -107,6 +107,7 @@ export class OurDaemon {
   /** Output of every run, each line prefixed with the run number. */
   readonly log: string[] = [];
   private runs = 0;
+  private queries = 0;
 
   constructor(
     readonly lab: Lab,
@@ -178,14 +179,31 @@ export class OurDaemon {
     if (x.signal !== "SIGKILL") throw new LabCommandError(`our daemon exited with ${JSON.stringify(x)} instead of dying of SIGKILL`);
   }
 
-  /** `node build/host/cli.js COMMAND --state-dir DIR`, run in the server namespace; its JSON answer. */
-  async query(command: "leases" | "counters"): Promise<unknown> {
-    const r = await this.lab.run(this.role, process.execPath, [this.cli, command, "--state-dir", this.stateDir], { check: false, timeoutMs: 8000 });
-    if (r.code !== 0) throw new LabCommandError(`odhcpd-wasm ${command} failed (code ${r.code}): ${r.stderr.trim()}`);
+  /**
+   * `node build/host/cli.js COMMAND --state-dir DIR`, run in the server
+   * namespace, its JSON answer. stdout goes to a FILE by default: through a
+   * pipe the CLI loses the end of a large answer (it calls process.exit() while
+   * the pipe write is still pending; see the "leases through a pipe" test).
+   */
+  async query(command: "leases" | "counters", o: { pipe?: boolean } = {}): Promise<unknown> {
+    let out: string;
+    if (o.pipe) {
+      const r = await this.lab.run(this.role, process.execPath, [this.cli, command, "--state-dir", this.stateDir], { check: false, timeoutMs: 8000 });
+      if (r.code !== 0) throw new LabCommandError(`odhcpd-wasm ${command} failed (code ${r.code}): ${r.stderr.trim()}`);
+      out = r.stdout;
+    } else {
+      const file = join(this.lab.tmpDir, `query-${command}-${++this.queries}.json`);
+      const r = await this.lab.run(this.role, "/bin/sh", ["-c", 'exec "$@" > "$0"', file, process.execPath, this.cli, command, "--state-dir", this.stateDir], {
+        check: false,
+        timeoutMs: 8000,
+      });
+      if (r.code !== 0) throw new LabCommandError(`odhcpd-wasm ${command} failed (code ${r.code}): ${r.stderr.trim()}`);
+      out = readFileSync(file, "utf8");
+    }
     try {
-      return JSON.parse(r.stdout);
+      return JSON.parse(out);
     } catch {
-      throw new LabCommandError(`odhcpd-wasm ${command}: not JSON: ${r.stdout.slice(0, 300)}`);
+      throw new LabCommandError(`odhcpd-wasm ${command}: not JSON (${out.length} bytes, ending ${JSON.stringify(out.slice(-40))})`);
     }
   }
 
