@@ -13,7 +13,7 @@ import { EFFECT, LIFETIME_INFINITE, MAX_IFACES, STAT_NAMES, DST_UPSTREAM } from 
 import { Netlink, type LinkInfo } from "./net/netlink.js";
 import { ServerSockets, wantedSockets, ALL_DHCP_SERVERS, SERVER_PORT, type Datagram } from "./net/sockets.js";
 import { Routes } from "./net/routes.js";
-import { formatIPv6, isLinkLocal } from "./util/ipv6.js";
+import { formatIPv6, isLinkLocal, onPrefix } from "./util/ipv6.js";
 import { log } from "./log/log.js";
 import { loadServedConfig, type ServedConfig } from "./served-config.js";
 import { StateDir } from "./store/state.js";
@@ -53,7 +53,7 @@ export class Server {
   private constructor(core: Core, first: ServedConfig, private opts: ServerOptions) {
     this.core = core;
     this.state = new StateDir(opts.stateDir ?? first.config.global.statedir ?? DEFAULT_STATE_DIR);
-    this.sockets = new ServerSockets((d) => this.onDatagram(d));
+    this.sockets = new ServerSockets((d) => this.onDatagram(d), SERVER_PORT, (src, scope) => this.locate(src, scope));
     this.applyConfig(first);
     this.journal = new Journal(this.state.journalPath);
     this.restoreBindings();
@@ -153,6 +153,20 @@ export class Server {
       this.routesRestored = true;
       this.applyEffects(this.core.resyncRoutes(now));
     }
+  }
+
+  /** The configured interface a sender is on: its link-local scope, else the interface with an on-link prefix holding it. */
+  private locate(src: Uint8Array, scope: string | null): { slot: number; ifname: string } | null {
+    let dev: string | undefined = scope && this.slots.has(scope) ? scope : undefined;
+    if (!dev) {
+      for (const l of this.links) {
+        if (this.slots.has(l.name) && l.addrs.some((a) => !isLinkLocal(a.addr) && a.plen <= 128 && onPrefix(a.addr, a.plen, src))) {
+          dev = l.name;
+          break;
+        }
+      }
+    }
+    return dev ? { slot: this.slots.get(dev)!, ifname: dev } : null;
   }
 
   private deviceOfSlot(slot: number): string | undefined {

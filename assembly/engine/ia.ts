@@ -317,7 +317,8 @@ function writeStale(ia: usize, b: i32, now: u32): void {
         wU32(0);
         optClose();
       }
-    } else if (type == C.OPT_IA_PD && code == C.OPT_IAPREFIX && optLen(p) >= IAPREFIX_LEN && !addrIsZero(d + 9)) {
+    } else if (type == C.OPT_IA_PD && code == C.OPT_IAPREFIX && optLen(p) >= IAPREFIX_LEN && ld8(d + 8) <= 128 && !addrIsZero(d + 9)) {
+      // (a prefix length over 128 is not a prefix: not echoed, RFC 8415 21.22)
       if (b < 0 || !bindingHolds(<u32>b, d + 9, ld8(d + 8), now)) {
         optOpen(C.OPT_IAPREFIX);
         wU32(0);

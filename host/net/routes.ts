@@ -5,7 +5,7 @@
 
 import { createRtNetlink, type RtNetlinkSocket } from "netlink";
 import { log } from "../log/log.js";
-import { formatIPv6 } from "../util/ipv6.js";
+import { formatIPv6, isLinkLocal } from "../util/ipv6.js";
 
 const AF_INET6 = 10;
 const RT_TABLE_MAIN = 254;
@@ -35,7 +35,8 @@ export class Routes {
 
   private request(add: boolean, r: RouteSpec): Promise<unknown> {
     const data = { family: AF_INET6, dstLen: r.plen, table: RT_TABLE_MAIN, protocol: RTPROT_OURS, scope: 0, type: 1 };
-    const attrs = { dst: Buffer.from(r.prefix), gateway: Buffer.from(r.via), oif: r.ifindex, priority: ROUTE_METRIC };
+    // A link-local next hop needs its interface; a global one is resolved by the kernel.
+    const attrs = { dst: Buffer.from(r.prefix), gateway: Buffer.from(r.via), priority: ROUTE_METRIC, ...(isLinkLocal(r.via) ? { oif: r.ifindex } : {}) };
     return add ? this.sock.newRoute(data, attrs, { flags: NLM_F_REPLACE_CREATE }) : this.sock.delRoute(data, attrs);
   }
 

@@ -79,7 +79,16 @@ interface Open {
 export class ServerSockets {
   private open = new Map<string, Open>();
 
-  constructor(private onDatagram: (d: Datagram) => void, private port = SERVER_PORT) {}
+  /**
+   * @param locate for a datagram on a socket shared by several interfaces
+   *   (ff05::1:3): the interface the sender is on, from its link-local scope
+   *   or the on-link prefix holding its address; null to keep the default.
+   */
+  constructor(
+    private onDatagram: (d: Datagram) => void,
+    private port = SERVER_PORT,
+    private locate: (src: Uint8Array, scope: string | null) => { slot: number; ifname: string } | null = () => null,
+  ) {}
 
   /** Opens the sockets in `specs` that are not open yet and closes the others. */
   sync(specs: SocketSpec[]): void {
@@ -121,12 +130,20 @@ export class ServerSockets {
       sock.close();
       if (this.open.get(spec.key) === o) this.open.delete(spec.key);
     });
+    const shared = (spec.joinIfs?.length ?? 0) > 1;
     sock.on("message", (data, rinfo) => {
       const pct = rinfo.address.indexOf("%");
       const srcText = pct >= 0 ? rinfo.address.slice(0, pct) : rinfo.address;
       const src = parseIPv6(srcText);
       if (!src) return;
-      this.onDatagram({ data, slot: spec.slot, ifname: spec.ifname, multicast: spec.multicast, src, srcPort: rinfo.port, socket: sock });
+      let slot = spec.slot;
+      let ifname = spec.ifname;
+      if (shared) {
+        // A group joined on several interfaces: find the one the sender is on.
+        const at = this.locate(src, pct >= 0 ? rinfo.address.slice(pct + 1) : null);
+        if (at) ({ slot, ifname } = at);
+      }
+      this.onDatagram({ data, slot, ifname, multicast: spec.multicast, src, srcPort: rinfo.port, socket: sock });
     });
     sock.bind({ port: this.port, address: spec.bindAddr, exclusive: false }, () => {
       try {

@@ -71,3 +71,13 @@ export function formatIPv6(b: Uint8Array): string {
 export function isLinkLocal(b: Uint8Array): boolean {
   return b[0] === 0xfe && (b[1] & 0xc0) === 0x80;
 }
+
+/** True when the first `plen` bits of `prefix` and `addr` agree. */
+export function onPrefix(prefix: Uint8Array, plen: number, addr: Uint8Array): boolean {
+  const whole = plen >> 3;
+  for (let i = 0; i < whole; i++) if (prefix[i] !== addr[i]) return false;
+  const rest = plen & 7;
+  if (rest === 0) return true;
+  const mask = (0xff00 >> rest) & 0xff;
+  return (prefix[whole] & mask) === (addr[whole] & mask);
+}

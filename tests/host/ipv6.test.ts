@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { parseIPv6, formatIPv6, isLinkLocal } from "../../host/util/ipv6.js";
+import { parseIPv6, formatIPv6, isLinkLocal, onPrefix } from "../../host/util/ipv6.js";
 
 test("parses and formats RFC 5952 forms", () => {
   const cases: [string, string][] = [
@@ -32,4 +32,12 @@ test("link-local is fe80::/10", () => {
   assert.equal(isLinkLocal(parseIPv6("febf::1")!), true);
   assert.equal(isLinkLocal(parseIPv6("fec0::1")!), false);
   assert.equal(isLinkLocal(parseIPv6("2001:db8::1")!), false);
+});
+
+test("onPrefix compares the first plen bits", () => {
+  const p = parseIPv6("2001:db8:1:40::1")!;
+  assert.equal(onPrefix(p, 58, parseIPv6("2001:db8:1:7f::9")!), true);
+  assert.equal(onPrefix(p, 58, parseIPv6("2001:db8:1:80::9")!), false);
+  assert.equal(onPrefix(p, 64, parseIPv6("2001:db8:1:40:ffff::")!), true);
+  assert.equal(onPrefix(p, 0, parseIPv6("::1")!), true);
 });
