@@ -308,7 +308,26 @@ export class DhclientSession {
     const wanted = this.flags.includes("-S") ? "INFORM6" : "BOUND6";
     if (p.exit?.code !== 0 || !this.reasons().includes(wanted))
       throw new LabCommandError(`dhclient -6 ${this.flags.join(" ")} exited with code ${p.exit?.code}, script reasons ${this.reasons().join(",") || "none"}\n${this.log()}`);
+    if (wanted === "BOUND6") {
+      // The daemon dhclient became writes its pid file just after the parent exits: wait for it,
+      // so that release() (dhclient -r) finds and stops it.
+      const deadline = Date.now() + 3000;
+      while (!this.daemonAlive() && Date.now() < deadline) await sleep(20);
+      if (!this.daemonAlive()) throw new LabCommandError(`dhclient bound but no daemon in its pid file ${this.pf}\n${this.log()}`);
+    }
     return this.binding(wanted);
+  }
+
+  /** True when the pid file names a live process. */
+  daemonAlive(): boolean {
+    const pid = this.daemonPid();
+    if (!pid) return false;
+    try {
+      process.kill(pid, 0);
+      return !/\) [ZX] /.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+    } catch {
+      return false;
+    }
   }
 
   /** What the last script run with `reason` received. */
@@ -357,6 +376,9 @@ export class DhclientSession {
     const r = await this.lab.run(this.role, requireTool("dhclient"), this.args(["-r"]), { check: false, timeoutMs });
     this.logs.push("--- dhclient -r ---", ...`${r.stdout}${r.stderr}`.split("\n"));
     if (r.code !== 0) throw new LabCommandError(`dhclient -r exited with code ${r.code}\n${this.log()}`);
+    const deadline = Date.now() + 3000;
+    while (this.daemonAlive() && Date.now() < deadline) await sleep(20);
+    if (this.daemonAlive()) throw new LabCommandError(`dhclient -r did not stop the daemon (pid ${this.daemonPid()})`);
   }
 
   /** Stops a daemon left running (cleanup; the lab would kill it anyway). */
