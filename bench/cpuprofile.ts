@@ -27,6 +27,8 @@ export interface ProfileSummary {
   samples: number;
   layers: { layer: Layer; ms: number; pctOfBusy: number }[];
   topSelf: FrameTime[];
+  /** The core's own functions by self time (empty when core.wasm has no name section). */
+  topWasm: FrameTime[];
   inclusive: FrameTime[];
 }
 
@@ -52,7 +54,7 @@ function frameName(functionName: string, url: string, line: number): string {
  * `inclusiveOf`: function names whose inclusive time is wanted (a frame
  * matches when its function name equals the entry, or ends with "." + entry).
  */
-export function summarizeProfile(p: CpuProfile, inclusiveOf: string[] = [], top = 15): ProfileSummary {
+export function summarizeProfile(p: CpuProfile, inclusiveOf: string[] = [], top = 15, window?: [number, number]): ProfileSummary {
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
@@ -60,18 +62,26 @@ export function summarizeProfile(p: CpuProfile, inclusiveOf: string[] = [], top 
   const selfUs = new Map<number, number>();
   const samples = p.samples ?? [];
   const deltas = p.timeDeltas ?? [];
+  let wallUs = p.endTime - p.startTime;
+  let counted = samples.length;
   if (samples.length && deltas.length === samples.length) {
     // timeDeltas[i] is the time since the previous sample; it belongs to sample i-1.
+    // With a window (same clock as startTime: CLOCK_MONOTONIC, microseconds), only samples inside it count.
+    let t = p.startTime;
+    counted = 0;
     for (let i = 0; i < samples.length; i++) {
+      t += deltas[i];
+      if (window && (t < window[0] || t > window[1])) continue;
+      counted++;
       const dt = i + 1 < deltas.length ? deltas[i + 1] : 0;
       selfUs.set(samples[i], (selfUs.get(samples[i]) ?? 0) + Math.max(0, dt));
     }
+    if (window) wallUs = Math.min(window[1], p.endTime) - Math.max(window[0], p.startTime);
   } else {
     const total = p.endTime - p.startTime;
     const hits = p.nodes.reduce((s, n) => s + (n.hitCount ?? 0), 0) || 1;
     for (const n of p.nodes) selfUs.set(n.id, ((n.hitCount ?? 0) * total) / hits);
   }
-  const wallUs = p.endTime - p.startTime;
   const layerUs = new Map<Layer, number>();
   const frameUs = new Map<string, { layer: Layer; us: number }>();
   for (const [id, us] of selfUs) {
@@ -98,6 +108,11 @@ export function summarizeProfile(p: CpuProfile, inclusiveOf: string[] = [], top 
     .sort((a, b) => b[1].us - a[1].us)
     .slice(0, top)
     .map(([frame, e]) => ({ frame, layer: e.layer, ms: e.us / 1000, pct: pct(e.us) }));
+  const topWasm = [...frameUs]
+    .filter(([f, e]) => e.layer === "core.wasm" && !/^\$?func\d+|^wasm-function\[/.test(f))
+    .sort((a, b) => b[1].us - a[1].us)
+    .slice(0, top)
+    .map(([frame, e]) => ({ frame, layer: e.layer, ms: e.us / 1000, pct: pct(e.us) }));
 
   // Inclusive time: a node's self time counts once for every wanted function on its stack.
   const matches = (fn: string, want: string) => fn === want || fn.endsWith(`.${want}`);
@@ -121,5 +136,5 @@ export function summarizeProfile(p: CpuProfile, inclusiveOf: string[] = [], top 
     .filter((w) => incUs.has(w))
     .map((w) => ({ frame: w, layer: incLayer.get(w)!, ms: incUs.get(w)! / 1000, pct: pct(incUs.get(w)!) }))
     .sort((a, b) => b.ms - a.ms);
-  return { wallMs: wallUs / 1000, busyMs: busyUs / 1000, samples: samples.length, layers, topSelf, inclusive };
+  return { wallMs: wallUs / 1000, busyMs: busyUs / 1000, samples: counted, layers, topSelf, topWasm, inclusive };
 }

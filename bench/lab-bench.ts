@@ -63,12 +63,16 @@ export interface StepResult {
   userShare: number;
   rssKb: number;
   load1: number;
+  /** The step was unclean at first and was run a second time (the better run is kept). */
+  retried?: boolean;
 }
 
 export interface Best {
   kind: Kind;
   rate: number;
   requested: number;
+  /** Server CPU per exchange at that step. */
+  cpuUsPerExchange: number;
   /** Why the ladder stopped: unclean steps, end of the ladder, or perfdhcp could not send faster. */
   stoppedBy: "drops" | "ladder" | "perfdhcp";
 }
@@ -263,11 +267,17 @@ export async function runLabBench(o: LabBenchOptions): Promise<LabBenchResult> {
   const ctx = await openLab({ server: "none" });
   try {
     const servers = new Servers(ctx);
-    await startup(ctx, servers, o, res);
-    await search(ctx, servers, o, res);
-    await latency(ctx, servers, o, res);
-    await memory(ctx, servers, o, res);
-    if (o.profile) await profile(ctx, servers, o, res);
+    const t0 = Date.now();
+    const phase = async (name: string, fn: () => Promise<void>) => {
+      const t = Date.now();
+      await fn();
+      o.log(`  (${name}: ${((Date.now() - t) / 1000).toFixed(0)} s; lab ${((Date.now() - t0) / 1000).toFixed(0)} s so far)`);
+    };
+    await phase("start-up", () => startup(ctx, servers, o, res));
+    await phase("rate search", () => search(ctx, servers, o, res));
+    await phase("latency", () => latency(ctx, servers, o, res));
+    await phase("memory", () => memory(ctx, servers, o, res));
+    if (o.profile) await phase("profile", () => profile(ctx, servers, o, res));
   } finally {
     await ctx.lab.close();
   }
@@ -363,7 +373,14 @@ async function search(ctx: LabContext, servers: Servers, o: LabBenchOptions, res
     const order = o.servers.map((_, j) => o.servers[(i + j) % o.servers.length]).filter((k) => active.get(k)!.stoppedBy === null);
     if (!order.length) break;
     for (const kind of order) {
-      const s = await step(ctx, servers, kind, rate, o);
+      let s = await step(ctx, servers, kind, rate, o);
+      if (!s.clean && s.offered >= 0.9 * rate) {
+        // The machine is shared: an unclean step is run again once and the better run counts.
+        const again = await step(ctx, servers, kind, rate, o);
+        o.log(`  ${kind.padEnd(5)} ${String(rate).padStart(6)}/s: lost ${(s.dropRatio * 100).toFixed(2)}%, run again: lost ${(again.dropRatio * 100).toFixed(2)}%`);
+        if (again.dropRatio < s.dropRatio) s = again;
+        s.retried = true;
+      }
       res.steps.push(s);
       const st = active.get(kind)!;
       o.log(
@@ -378,7 +395,7 @@ async function search(ctx: LabContext, servers: Servers, o: LabBenchOptions, res
   for (const kind of o.servers) {
     const clean = res.steps.filter((s) => s.kind === kind && s.clean);
     const b = clean.reduce<StepResult | null>((a, s) => (!a || s.answered > a.answered ? s : a), null);
-    res.best.push({ kind, rate: b?.answered ?? 0, requested: b?.requested ?? 0, stoppedBy: active.get(kind)!.stoppedBy ?? "ladder" });
+    res.best.push({ kind, rate: b?.answered ?? 0, requested: b?.requested ?? 0, cpuUsPerExchange: b?.cpuUsPerExchange ?? NaN, stoppedBy: active.get(kind)!.stoppedBy ?? "ladder" });
   }
   for (const b of res.best) o.log(`  highest clean rate ${KIND_LABEL[b.kind]}: ${b.rate.toFixed(0)} exchanges/s (requested ${b.requested}/s; ladder stopped by ${b.stoppedBy})`);
 }
@@ -448,7 +465,8 @@ async function memory(ctx: LabContext, servers: Servers, o: LabBenchOptions, res
   for (const target of o.memoryTargets) {
     for (const kind of kinds) {
       const best = res.best.find((b) => b.kind === kind)?.requested ?? 0;
-      const rate = Math.max(200, Math.min(20000, Math.floor(0.8 * (best || 1000))));
+      // At the server's highest clean rate: the few exchanges lost are made up by the next round.
+      const rate = Math.max(200, Math.min(20000, best || 1000));
       const capacity = kind === "ours" ? Math.ceil(target * 1.05) + 512 : null;
       const srv = await servers.start(kind, capacity ? { maxBindings: capacity } : {});
       const t0 = Date.now();
@@ -490,8 +508,11 @@ async function profile(ctx: LabContext, servers: Servers, o: LabBenchOptions, re
   let p;
   const c0 = cpuSeconds(srv.pid);
   let c1 = c0;
+  const loadStart = Number(process.hrtime.bigint() / 1000n);
+  let loadEnd = loadStart;
   try {
     p = await perfdhcp(ctx, { rate, seconds: o.profileSeconds, clients: o.clients });
+    loadEnd = Number(process.hrtime.bigint() / 1000n);
     c1 = cpuSeconds(srv.pid);
   } finally {
     await srv.stop();
@@ -516,7 +537,7 @@ async function profile(ctx: LabContext, servers: Servers, o: LabBenchOptions, re
     "emit",
     "onMessage",
     "tick",
-  ]);
+  ], 15, [loadStart, loadEnd]); // the samples while perfdhcp ran (V8 stamps samples with CLOCK_MONOTONIC, as hrtime)
   const answered = p.rr!.received;
   res.profile = {
     rate,
@@ -529,6 +550,7 @@ async function profile(ctx: LabContext, servers: Servers, o: LabBenchOptions, re
   };
   o.log(`  busy ${summary.busyMs.toFixed(0)} of ${summary.wallMs.toFixed(0)} ms; ${summary.layers.map((l) => `${l.layer} ${l.layer === "idle" ? `${l.ms.toFixed(0)} ms` : `${l.pctOfBusy.toFixed(1)}%`}`).join(", ")}`);
   for (const f of summary.topSelf.slice(0, 10)) o.log(`    ${f.pct.toFixed(1).padStart(5)}%  ${f.layer.padEnd(9)} ${f.frame}`);
+  for (const f of summary.topWasm.slice(0, 5)) o.log(`    ${f.pct.toFixed(1).padStart(5)}%  ${f.layer.padEnd(9)} ${f.frame}`);
 
   // Syscalls per exchange, ours and Kea, at a light load (strace slows the traced process).
   const strace = findTool("strace");
@@ -536,7 +558,7 @@ async function profile(ctx: LabContext, servers: Servers, o: LabBenchOptions, re
     res.notes.push("strace not installed: syscall counts skipped (apt-get install strace)");
     return;
   }
-  for (const kind of o.servers.filter((k) => k !== "bare")) {
+  for (const kind of o.servers) {
     const kbest = res.best.find((b) => b.kind === kind)?.requested ?? 1000;
     const srate = Math.max(100, Math.floor((0.25 * kbest) / 100) * 100);
     const s = await servers.start(kind, { maxBindings: Math.max(4096, srate * 5) });

@@ -169,7 +169,7 @@ export function markdown(r: Results): string {
           rate,
           ...kinds.map((k) => {
             const s = lab.steps.find((x) => x.kind === k && x.requested === rate);
-            return s ? `${s.answered.toFixed(0)}, ${(s.dropRatio * 100).toFixed(1)}%${s.clean ? "" : " ✗"}, ${s.cpuUsPerExchange.toFixed(0)}` : "";
+            return s ? `${s.answered.toFixed(0)}, ${(s.dropRatio * 100).toFixed(1)}%${s.clean ? "" : " ✗"}${s.retried ? " (2nd run)" : ""}, ${s.cpuUsPerExchange.toFixed(0)}` : "";
           }),
         ]),
       ),
@@ -178,12 +178,15 @@ export function markdown(r: Results): string {
     const kea = lab.best.find((b) => b.kind === "kea");
     out.push(
       table(
-        ["server", "highest clean rate /s", "vs Kea", "ladder stopped by"],
-        lab.best.map((b) => [KIND_LABEL[b.kind], b.rate.toFixed(0), kea && kea.rate > 0 ? `${(b.rate / kea.rate).toFixed(2)}x` : "-", b.stoppedBy]),
+        ["server", "highest clean rate /s", "vs Kea", "CPU us/exchange there", "ladder stopped by"],
+        lab.best.map((b) => [KIND_LABEL[b.kind], b.rate.toFixed(0), kea && kea.rate > 0 ? `${(b.rate / kea.rate).toFixed(2)}x` : "-", b.cpuUsPerExchange.toFixed(0), b.stoppedBy]),
       ),
     );
     out.push("");
-    out.push(`Unclean (✗): more than ${DROP_LIMIT * 100}% of the exchanges started got no Reply. CPU: the server process's user + system time per answered exchange.`);
+    out.push(
+      `Unclean (✗): more than ${DROP_LIMIT * 100}% of the exchanges started got no Reply; an unclean step is run a second time and the better run is shown ("2nd run"). ` +
+        `A server's ladder stops after two unclean steps in a row. CPU: the server process's user + system time per answered exchange.`,
+    );
     out.push("");
     if (lab.latency.length) {
       out.push("### Latency (perfdhcp -x t), ms", "");
@@ -233,13 +236,18 @@ export function markdown(r: Results): string {
     if (lab.profile) {
       const p = lab.profile;
       out.push(`### Daemon CPU profile (node --cpu-prof, perfdhcp at ${p.rate}/s for ${p.seconds} s, ${p.answered.toFixed(0)} answered/s, ${p.cpuUsPerExchange.toFixed(0)} us CPU per exchange)`, "");
-      out.push(`Busy ${p.summary.busyMs.toFixed(0)} ms of ${p.summary.wallMs.toFixed(0)} ms on the main thread.${p.named ? "" : " (core.wasm frames unnamed)"}`, "");
+      out.push(`Samples while perfdhcp ran: the main thread was busy ${p.summary.busyMs.toFixed(0)} ms of ${p.summary.wallMs.toFixed(0)} ms.${p.named ? "" : " (core.wasm frames unnamed)"}`, "");
       out.push(table(["layer", "share of busy time"], p.summary.layers.filter((l) => l.layer !== "idle").map((l) => [l.layer, `${l.pctOfBusy.toFixed(1)}%`])));
       out.push("");
       out.push(table(["self time", "layer", "frame"], p.summary.topSelf.map((f) => [`${f.pct.toFixed(1)}%`, f.layer, `\`${f.frame}\``]), ["---:", "---", "---"]));
       out.push("");
       out.push(table(["inclusive", "function"], p.summary.inclusive.map((f) => [`${f.pct.toFixed(1)}%`, `\`${f.frame}\``]), ["---:", "---"]));
       out.push("");
+      if (p.summary.topWasm.length) {
+        out.push("Inside core.wasm (self time, share of busy time):", "");
+        out.push(table(["self time", "function"], p.summary.topWasm.slice(0, 10).map((f) => [`${f.pct.toFixed(2)}%`, `\`${f.frame.replace(/ \[wasm\]$/, "")}\``]), ["---:", "---"]));
+        out.push("");
+      }
     }
     if (lab.syscalls.length) {
       out.push("### Syscalls per four-way exchange (strace -f -c, light load)", "");

@@ -106,6 +106,7 @@ async function main(): Promise<number> {
     errors.push(`core in-process: ${(e as Error).stack ?? e}`);
     log(`  FAILED: ${(e as Error).message}`);
   }
+  log(`  (${((Date.now() - t0) / 1000).toFixed(0)} s so far)`);
 
   let lab: Results["lab"] = null;
   if (a.lab) {
