@@ -166,7 +166,9 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  // Exit once stdout is flushed: a large answer (leases) piped to another
+  // program would be cut short by an immediate process.exit.
+  (code) => process.stdout.write("", () => process.exit(code)),
   (e) => {
     process.stderr.write(`odhcpd-wasm: ${(e as Error).stack ?? e}\n`);
     process.exit(EXIT_FAILURE);

@@ -33,7 +33,26 @@ export class Routes {
     this.sock = createRtNetlink();
   }
 
+  private queue: Promise<unknown> = Promise.resolve();
+  private pending = 0;
+
+  /** One rtnetlink request at a time: hundreds at once (routes restored at
+   *  start-up) overflow the netlink package's native send path, which then
+   *  aborts the process. */
   private request(add: boolean, r: RouteSpec): Promise<unknown> {
+    this.pending++;
+    const run = () => this.send(add, r).finally(() => this.pending--);
+    const p = this.queue.then(run, run);
+    this.queue = p.catch(() => undefined);
+    return p;
+  }
+
+  /** Requests not finished yet (tests, shutdown). */
+  get inFlight(): number {
+    return this.pending;
+  }
+
+  private send(add: boolean, r: RouteSpec): Promise<unknown> {
     const data = { family: AF_INET6, dstLen: r.plen, table: RT_TABLE_MAIN, protocol: RTPROT_OURS, scope: 0, type: 1 };
     // A link-local next hop needs its interface; a global one is resolved by the kernel.
     const attrs = { dst: Buffer.from(r.prefix), gateway: Buffer.from(r.via), priority: ROUTE_METRIC, ...(isLinkLocal(r.via) ? { oif: r.ifindex } : {}) };
