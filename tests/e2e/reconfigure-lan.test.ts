@@ -100,6 +100,10 @@ interface Facts {
   /** The control experiment (only when dhcpcd did not renew on the server's Reconfigure). */
   control: { sentAt: number; bytes: Uint8Array; srcPort: number; renewMs: number | null } | null;
   dcLogReconf: string[];
+  /** dhclient's output about Reconfigure messages. */
+  dhLogReconf: string[];
+  /** The server's counters at the end. */
+  counters: Record<string, number>;
 }
 
 function since(p: TimedPacket, t0: number): string {
@@ -158,6 +162,8 @@ test("prefix change on a LAN with dhcpcd, dhclient and dhcp6c: Reconfigure Accep
       dcRenewMs: null,
       control: null,
       dcLogReconf: [],
+      dhLogReconf: [],
+      counters: {},
     };
     for (const c of clients)
       if (!allIn(c.before!, OLD_POOL)) fail(new Error(`${c.who} did not bind a prefix of ${OLD_POOL}: ${JSON.stringify(c.before)}`));
@@ -192,6 +198,8 @@ test("prefix change on a LAN with dhcpcd, dhclient and dhcp6c: Reconfigure Accep
     f.leasesAfter = await srv.leases();
     f.routesAfter = delegatedRoutesText(lab);
     f.dcLogReconf = dc.log.filter((l) => /RECONFIGURE|reconfigure|authentic/i.test(l));
+    f.dhLogReconf = dh.log.filter((l) => /reconfigure|nothing done/i.test(l));
+    f.counters = await srv.counters();
     for (const c of clients) {
       c.view = clientView(await timedPackets(await c.cap.stop()), c.ll);
       const solicit = c.view.sent.find((p) => p.msg?.msgType === 1);
@@ -271,6 +279,8 @@ test("prefix change on a LAN with dhcpcd, dhclient and dhcp6c: Reconfigure Accep
         const late = rs.filter((p) => p.time > renew.time + 1500);
         assert.deepEqual(late.map((p) => since(p, f.changeAt)), [], `no Reconfigure more than 1.5 s after the client's Renew at ${since(renew, f.changeAt)}: ${where}`);
       }
+      const captured = serverReconfigures(cdc, f).length + serverReconfigures(cdh, f).length;
+      assert.equal(f.counters.reconfigure_sent, captured, `the server's reconfigure_sent counter = the Reconfigures captured at the clients (${JSON.stringify(f.counters)})`);
     });
 
     await t.test("the Reconfigure is sent from the server's link-local address (as the reference did; dhcpcd drops one from any other source)", () => {
@@ -323,6 +333,11 @@ test("prefix change on a LAN with dhcpcd, dhclient and dhcp6c: Reconfigure Accep
       }
       const dhRenew = firstRenewAfter(cdh, f.changeAt)!;
       assert.ok(dhRenew.time - f.changeAt > RECONF_WINDOW_MS, `dhclient renewed only at T1 (${since(dhRenew, f.changeAt)}), not on the Reconfigure`);
+      assert.ok(
+        f.dhLogReconf.some((l) => /RCV: Reconfigure/.test(l)),
+        `dhclient received the Reconfigures (and did nothing with them); its output about them:\n${f.dhLogReconf.join("\n") || "(none)"}\n${cdh.tail()}`,
+      );
+      t.diagnostic(`dhclient on the Reconfigures: ${[...new Set(f.dhLogReconf.map((l) => l.replace(/^#\d+ /, "").replace(/fe80::\S+|2001:\S+/g, "ADDR")))].join(" | ")}`);
     });
 
     await t.test("every client ends on the new /60 (its own record), keeps its address in the /64, and the Reply to its Renew lists the old prefix with lifetime 0", () => {
