@@ -45,6 +45,7 @@ import { OPT, addr, authOption, concat, hex, ifaceIdData, relayReply, reply, sen
 import { option } from "./support/probe.js";
 
 const T = { timeout: 60_000 };
+const RELAY_DNS2 = "2001:db8:1::5354";
 
 /** The innermost message of a walked message. */
 function innermost<M extends { msgType: number; options: { code: number; message?: M }[] }>(m: M | null | undefined): M | null {
@@ -66,7 +67,9 @@ test("DNS rewriting: with `dns` on our relay's client-facing section, dhclient -
     server = await startDaemon(lab, "srv", ctx.serverIf, serverUci({ up: ctx.serverIf, remote, dns: [SERVER_DNS] }));
     const rc = lab.ifname("rly", "rc");
     const rs = lab.ifname("rly", "rs");
-    relay = await startDaemon(lab, "rly", rc, relayUci({ down: rc, up: rs, dns: [RELAY_DNS] }));
+    // Two DNS servers on the relay for the server's one: the rewritten messages grow by 16 bytes.
+    const relayDns = [RELAY_DNS, RELAY_DNS2];
+    relay = await startDaemon(lab, "rly", rc, relayUci({ down: rc, up: rs, dns: relayDns }));
     await annotate(
       () => [relay, server],
       async () => {
@@ -74,11 +77,11 @@ test("DNS rewriting: with `dns` on our relay's client-facing section, dhclient -
         const up = await ctx.capture("rly", "rs");
         const s = await ctx.client("dhclient-S", { timeoutMs: 8000 });
         assert.ok(s.ok, `dhclient -S: ${s.error}\n${s.log}`);
-        assert.deepEqual(s.dnsServers, [RELAY_DNS], "dhclient -S: dhcp6.name-servers is the relay's");
+        assert.deepEqual(s.dnsServers, relayDns, "dhclient -S: dhcp6.name-servers is the relay's");
         const session = new DhclientSession(lab, "cli");
         const np = await session.bind(10_000);
-        assert.deepEqual(np.dns, [RELAY_DNS], "dhclient -N -P: dhcp6.name-servers is the relay's");
-        assert.equal(session.lease()?.options["dhcp6.name-servers"], RELAY_DNS, "the lease file records the relay's DNS server");
+        assert.deepEqual(np.dns, relayDns, "dhclient -N -P: dhcp6.name-servers is the relay's");
+        assert.equal(session.lease()?.options["dhcp6.name-servers"], relayDns.join(","), "the lease file records the relay's DNS servers");
         assert.ok(np.address && np.prefix, "an address and a prefix");
         await session.release();
 
@@ -100,7 +103,7 @@ test("DNS rewriting: with `dns` on our relay's client-facing section, dhclient -
         assert.ok(withDns.length >= 3, `the server sent DNS in the Reply to the Information-request, the Advertise and the Reply to the Request: ${JSON.stringify([...upstream])}`);
         for (const [xid, dns] of upstream) {
           if (dns.length) assert.deepEqual(dns, [SERVER_DNS], `xid ${xid.toString(16)}: the server's DNS server upstream`);
-          assert.deepEqual(downstream.get(xid), dns.length ? [RELAY_DNS] : [], `xid ${xid.toString(16)}: rewritten by the relay (nothing added where the server sent none)`);
+          assert.deepEqual(downstream.get(xid), dns.length ? relayDns : [], `xid ${xid.toString(16)}: rewritten by the relay (nothing added where the server sent none)`);
         }
         assert.ok(outerTypes(d).includes(8), "the Release went up too");
       },
