@@ -222,22 +222,49 @@ function parseTreeOptions(b: Uint8Array, p: number, end: number, relay: boolean,
 }
 
 export function serializeTree(m: TMsg): Uint8Array {
-  const out: number[] = [...m.header];
-  for (const o of m.options) pushOpt(out, o);
-  out.push(...m.tail);
-  return Uint8Array.from(out);
+  const out = new Uint8Array(msgSize(m));
+  writeMsg(m, out, 0);
+  return out;
 }
 
-function pushOpt(out: number[], o: TOpt): void {
-  const body: number[] = [];
-  if (o.msg) body.push(...serializeTree(o.msg));
-  else {
-    body.push(...o.data);
-    if (o.children) for (const c of o.children) pushOpt(body, c);
-    if (o.childTail) body.push(...o.childTail);
+function msgSize(m: TMsg): number {
+  let n = m.header.length + m.tail.length;
+  for (const o of m.options) n += 4 + bodySize(o);
+  return n;
+}
+
+function bodySize(o: TOpt): number {
+  if (o.msg) return msgSize(o.msg);
+  let n = o.data.length + (o.childTail?.length ?? 0);
+  if (o.children) for (const c of o.children) n += 4 + bodySize(c);
+  return n;
+}
+
+function writeMsg(m: TMsg, out: Uint8Array, p: number): number {
+  out.set(m.header, p);
+  p += m.header.length;
+  for (const o of m.options) p = writeOpt(o, out, p);
+  out.set(m.tail, p);
+  return p + m.tail.length;
+}
+
+/** Writes one option; a body longer than 0xffff keeps its bytes but says 0xffff. */
+function writeOpt(o: TOpt, out: Uint8Array, p: number): number {
+  const len = Math.min(bodySize(o), 0xffff);
+  out[p] = o.code >> 8;
+  out[p + 1] = o.code & 0xff;
+  out[p + 2] = len >> 8;
+  out[p + 3] = len & 0xff;
+  p += 4;
+  if (o.msg) return writeMsg(o.msg, out, p);
+  out.set(o.data, p);
+  p += o.data.length;
+  if (o.children) for (const c of o.children) p = writeOpt(c, out, p);
+  if (o.childTail) {
+    out.set(o.childTail, p);
+    p += o.childTail.length;
   }
-  const len = Math.min(body.length, 0xffff);
-  out.push(...u16(o.code), ...u16(len), ...body.slice(0, len));
+  return p;
 }
 
 /** Every option list in the tree (message level, containers, nested messages). */

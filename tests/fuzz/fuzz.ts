@@ -17,7 +17,7 @@ import { TARGETS, targetByName, type Target } from "./targets.js";
 import { Finding } from "./invariants.js";
 import { Rng, mutate, type MutateContext } from "./mutate.js";
 import { loadCorpusDir, saveCorpusInput, loadRegressions, formatRegression, digest, CORPUS } from "./corpus.js";
-import { hex, unhex } from "./dhcpv6.js";
+import { hex, unhex, parseTree, serializeTree, optionLists } from "./dhcpv6.js";
 import type { MemoryBaseline } from "./invariants.js";
 
 interface Options {
@@ -138,8 +138,8 @@ class Campaign {
     this.fc.snapshot();
   }
 
-  /** Runs one input; returns the number of new coverage features (-1 on a finding). */
-  exec(input: Uint8Array): number {
+  /** Runs one input from the snapshot and returns to it; the finding, if any. */
+  private attempt(input: Uint8Array): Finding | null {
     let finding: Finding | null = null;
     try {
       this.target.run(this.fc, input, this.base);
@@ -148,13 +148,23 @@ class Campaign {
       finding = e;
     }
     this.stats.execs++;
-    const fresh = this.fc.collect(this.map);
+    return finding;
+  }
+
+  private reset(): void {
     if (this.fc.canRestore()) this.fc.restore();
     else this.fresh();
     if (this.stats.execs % 4096 === 0) {
       const at = this.fc.differsFromSnapshot();
       if (at >= 0) throw new Error(`harness: memory differs from the snapshot at ${at} after restore`);
     }
+  }
+
+  /** Runs one input; returns the number of new coverage features (-1 on a finding). */
+  exec(input: Uint8Array): number {
+    const finding = this.attempt(input);
+    const fresh = this.fc.collect(this.map);
+    this.reset();
     if (finding) {
       this.record(finding, input);
       return -1;
@@ -162,9 +172,58 @@ class Campaign {
     return fresh;
   }
 
+  /** True when `input` still gives a finding with signature `sig`. */
+  private still(input: Uint8Array, sig: string): boolean {
+    const f = this.attempt(input);
+    this.fc.clearCoverage();
+    this.reset();
+    return f !== null && f.signature === sig;
+  }
+
+  /** Shrinks a finding's input: whole options (DHCPv6 targets), then byte ranges. */
+  private minimize(input: Uint8Array, sig: string, budget = 4000): Uint8Array {
+    let best = input;
+    const t0 = this.stats.execs;
+    const left = () => this.stats.execs - t0 < budget;
+    if (this.target.dhcpOffset >= 0) {
+      let progress = true;
+      while (progress && left()) {
+        progress = false;
+        const head = best.subarray(0, this.target.dhcpOffset);
+        const tree = parseTree(best.subarray(this.target.dhcpOffset));
+        const lists = optionLists(tree);
+        outer: for (const l of lists) {
+          for (let i = 0; i < l.length && left(); i++) {
+            const saved = l[i];
+            l.splice(i, 1);
+            const cand = Uint8Array.from([...head, ...serializeTree(tree)]);
+            if (this.still(cand, sig)) {
+              best = cand;
+              progress = true;
+              break outer;
+            }
+            l.splice(i, 0, saved);
+          }
+        }
+      }
+    }
+    for (let size = best.length >> 1; size >= 1 && left(); size >>= 1) {
+      for (let i = 0; i + size <= best.length && left(); ) {
+        const cand = Uint8Array.from([...best.subarray(0, i), ...best.subarray(i + size)]);
+        if (this.still(cand, sig)) best = cand;
+        else i += size;
+      }
+    }
+    return best;
+  }
+
   private record(f: Finding, input: Uint8Array): void {
     const sig = f.signature;
     if (this.stats.findings.has(sig)) return;
+    this.stats.findings.set(sig, { finding: f, file: "", reproduced: false }); // claimed while minimizing
+    const original = input;
+    input = this.minimize(input, sig);
+    if (input.length < original.length) f = this.rerun(input) ?? f;
     // Does it reproduce on the real build/core.wasm, from a fresh start?
     let again: Finding | null = null;
     let trace: string[] = [];
@@ -186,9 +245,17 @@ class Campaign {
       `core.wasm sha256 ${createHash("sha256").update(this.wasm).digest("hex").slice(0, 16)}, fuzz seed ${this.o.seed}`,
       ...(trace.length ? ["trace:", ...trace.map((l) => `  ${l}`)] : []),
     ];
+    if (input.length < original.length) comments.push(`minimized from ${original.length} bytes: ${hex(original)}`);
     writeFileSync(file, formatRegression(this.target.name, comments, [input]));
     this.stats.findings.set(sig, { finding: f, file, reproduced: again !== null });
     console.log(`[${this.target.name}] FINDING ${f.kind}: ${f.message}\n    input ${hex(input).slice(0, 200)}${input.length > 100 ? "..." : ""}\n    saved ${file}`);
+  }
+
+  private rerun(input: Uint8Array): Finding | null {
+    const f = this.attempt(input);
+    this.fc.clearCoverage();
+    this.reset();
+    return f;
   }
 
   private add(input: Uint8Array, fresh: number): void {

@@ -12,11 +12,15 @@
 // outliving what its last Reply granted, none never granted), no two
 // bindings share an address or overlapping prefixes, memory within budget.
 
+import { createHmac } from "node:crypto";
 import { CfgRecord, encodeIface, type IfaceAddress } from "../../host/core/records.js";
-import { CFG, MODE } from "../../host/core/abi.js";
+import { CFG, MODE, EFFECT } from "../../host/core/abi.js";
+import type { Effect } from "../../host/core/core.js";
 import type { Harness } from "./harness.js";
 import { handleChecked, checkEffects, checkMemory, guard, iasOf, Finding, type MemoryBaseline, type Datagram } from "./invariants.js";
-import { MSG, OPT, opt, u16, u32, message, relayForward, iaAddr, iaPrefix, hex, unhex, findOpt } from "./dhcpv6.js";
+import { MSG, OPT, opt, u16, u32, message, relayForward, iaAddr, iaPrefix, hex, unhex, findOpt, allOpts, bytesEqual, walkStrict, relayChain, type WMsg } from "./dhcpv6.js";
+
+const readU64 = (d: Uint8Array, o: number): bigint => (BigInt(((d[o] << 24) | (d[o + 1] << 16) | (d[o + 2] << 8) | d[o + 3]) >>> 0) << 32n) | BigInt(((d[o + 4] << 24) | (d[o + 5] << 16) | (d[o + 6] << 8) | d[o + 7]) >>> 0);
 
 // ---------------------------------------------------------------- the tape
 
@@ -112,7 +116,7 @@ export function serverConfig(maxBindings: number): Uint8Array {
 }
 
 export function setupSequence(h: Harness): void {
-  h.core.setIface(ifaceRecord(initialPrefixes(SEQ_START)));
+  h.core.setIface(ifaceRecord(initialPrefixes(SEQ_START)), SEQ_START);
   h.core.configure(serverConfig(SEQ_MAX_BINDINGS));
 }
 
@@ -140,6 +144,12 @@ export class Scene {
   serverDuid: Uint8Array | null = null;
   /** (duid, IA type, IAID) -> end of the validity the last Reply granted. */
   granted = new Map<string, number>();
+  /** Client DUID (hex) -> the reconfigure key its last key-carrying Reply delivered. */
+  keys = new Map<string, Uint8Array>();
+  /** Every key each client was given, oldest first. */
+  oldKeys = new Map<string, Uint8Array[]>();
+  /** Client DUID (hex) -> highest replay detection value it has seen from us. */
+  replays = new Map<string, bigint>();
   xid = 0x100;
 
   constructor(
@@ -170,8 +180,9 @@ export class Scene {
   tick(dt: number): void {
     this.now += dt;
     this.log(`tick +${dt}`);
-    guard("tick", () => this.h.core.tick(this.now));
+    const fx = guard("tick", () => this.h.core.tick(this.now));
     checkEffects(this.h, "tick");
+    this.checkSends(fx, "tick");
   }
 
   changePrefixes(tape: Tape): void {
@@ -205,7 +216,9 @@ export class Scene {
     }
     this.log(`prefixes ${this.prefixes.map((p) => `${hex(p.addr)}/${p.plen}@${p.preferredUntil}/${p.validUntil}`).join(" ")}`);
     const rec = ifaceRecord(this.prefixes);
-    guard("set_iface", () => this.h.core.setIface(rec));
+    const fx = guard("set_iface", () => this.h.core.setIface(rec, this.now));
+    checkEffects(this.h, "set_iface");
+    this.checkSends(fx, "set_iface");
   }
 
   private client(tape: Tape): Client {
@@ -324,6 +337,7 @@ export class Scene {
 
     const sid = findOpt(out.inner.options, OPT.SERVERID);
     if (sid) this.serverDuid = sid.data.slice();
+    this.takeKey(out.inner);
     // The reply says what was answered (a corrupted request may carry another DUID or type).
     const sent = out.request!;
     const rtype = sent.type;
@@ -343,6 +357,82 @@ export class Scene {
     if (type === MSG.RELEASE || type === MSG.DECLINE) for (const ia of ias) c.known.delete(`${ia.type}/${ia.iaid}`);
   }
 
+  // ------------------------------------------------------------ Reconfigure (RFC 8415 18.2.11, 20.4)
+
+  /** A key delivery (Authentication, protocol 3, HMAC-MD5, RDM 0, type 1) in a reply. */
+  private takeKey(m: WMsg): void {
+    const owner = findOpt(m.options, OPT.CLIENTID);
+    for (const a of m.options.filter((o) => o.code === OPT.AUTH)) {
+      const d = a.data;
+      if (d.length < 11) continue;
+      const replay = readU64(d, 3);
+      if (owner) this.seeReplay(hex(owner.data), replay, "key delivery");
+      if (d[0] === 3 && d[11] === 1) {
+        if (m.type !== MSG.REPLY) throw new Finding("invariant", `reconfigure key delivered in message type ${m.type} (RFC 8415 20.4.2: in a Reply)`);
+        if (d.length !== 28 || d[1] !== 1 || d[2] !== 0) throw new Finding("invariant", `reconfigure key option malformed: ${hex(d)}`);
+        if (!owner) throw new Finding("invariant", `reconfigure key in a reply without Client ID`);
+        const who = hex(owner.data);
+        this.keys.set(who, d.slice(12, 28));
+        const old = this.oldKeys.get(who) ?? [];
+        old.push(d.slice(12, 28));
+        this.oldKeys.set(who, old);
+        this.log(`key ${old.length} delivered to ${who}: ${hex(d.subarray(12, 28))}`);
+      }
+    }
+  }
+
+  private seeReplay(who: string, replay: bigint, what: string): void {
+    const last = this.replays.get(who);
+    if (last !== undefined && replay <= last) throw new Finding("invariant", `${what} to ${who}: replay detection ${replay} not above ${last} (RDM 0 must increase)`);
+    this.replays.set(who, replay);
+  }
+
+  /** Every Reconfigure the core asks to send: well-formed, to a client that
+   *  got a key, authenticated with that key, replay detection increasing. */
+  checkSends(fx: Effect[], where: string): void {
+    for (const e of fx) {
+      if (e.type !== EFFECT.SEND) continue;
+      let m: WMsg;
+      let inner: WMsg;
+      let layers: WMsg[];
+      try {
+        m = walkStrict(e.datagram, true);
+        ({ layers, inner } = relayChain(m));
+      } catch (err) {
+        throw new Finding("invariant", `${where}: SEND datagram does not frame: ${String(err)} (${hex(e.datagram)})`);
+      }
+      if (layers.some((l) => l.type !== MSG.RELAY_REPL)) throw new Finding("invariant", `${where}: SEND wraps its message in a layer that is not Relay-reply`);
+      if (inner.type !== MSG.RECONFIGURE) throw new Finding("invariant", `${where}: SEND of message type ${inner.type}`);
+      if (inner.xid !== 0) throw new Finding("invariant", `${where}: Reconfigure with transaction-id ${inner.xid} (RFC 8415 18.3.11: 0)`);
+      if (layers.length === 0 && e.port !== 546) throw new Finding("invariant", `${where}: Reconfigure to a client on port ${e.port}`);
+      const cid = allOpts(inner.options, OPT.CLIENTID);
+      const sid = allOpts(inner.options, OPT.SERVERID);
+      const rm = allOpts(inner.options, OPT.RECONF_MSG);
+      const auth = allOpts(inner.options, OPT.AUTH);
+      if (cid.length !== 1 || sid.length !== 1 || rm.length !== 1 || auth.length !== 1) throw new Finding("invariant", `${where}: Reconfigure with ${cid.length} Client ID, ${sid.length} Server ID, ${rm.length} Reconfigure Message, ${auth.length} Authentication options`);
+      if (this.serverDuid && !bytesEqual(sid[0].data, this.serverDuid)) throw new Finding("invariant", `${where}: Reconfigure with another Server ID`);
+      if (rm[0].data.length !== 1 || ![MSG.RENEW, MSG.REBIND, MSG.INFORMATION_REQUEST].includes(rm[0].data[0] as 5)) throw new Finding("invariant", `${where}: Reconfigure Message ${hex(rm[0].data)}`);
+      const who = hex(cid[0].data);
+      const a = auth[0].data;
+      if (a.length !== 28 || a[0] !== 3 || a[1] !== 1 || a[2] !== 0 || a[11] !== 2) throw new Finding("invariant", `${where}: Reconfigure Authentication ${hex(a)}`);
+      const key = this.keys.get(who);
+      if (!key) throw new Finding("invariant", `${where}: Reconfigure to ${who}, which never received a reconfigure key`);
+      // 20.4.1: HMAC-MD5 over the Reconfigure with the digest zeroed
+      const authOff = inner.options.find((o) => o.code === OPT.AUTH)!.off - inner.off;
+      const body = inner.bytes.slice();
+      body.fill(0, authOff + 4 + 12, authOff + 4 + 28);
+      const mac = (k: Uint8Array) => Uint8Array.from(createHmac("md5", k).update(body).digest());
+      if (!bytesEqual(mac(key), a.subarray(12, 28))) {
+        const all = this.oldKeys.get(who) ?? [];
+        const n = all.findIndex((k) => bytesEqual(mac(k), a.subarray(12, 28)));
+        const which = n >= 0 ? `key ${n + 1} of ${all.length} (superseded)` : "no key the client was given";
+        throw new Finding("invariant", `${where}: Reconfigure to ${who} authenticates with ${which}, not the client's current key`, `Reconfigure authenticates with ${n >= 0 ? "a superseded key" : "an unknown key"}`);
+      }
+      this.seeReplay(who, readU64(a, 3), `${where}: Reconfigure`);
+      this.log(`reconfigure to ${who} via ${layers.length} relay(s)`);
+    }
+  }
+
   // ------------------------------------------------------------ leases
 
   checkLeases(where: string): void {
@@ -350,8 +440,9 @@ export class Scene {
       device?: Record<string, { leases?: LeaseJson[] }>;
     };
     if (!json || typeof json !== "object" || !json.device) throw new Finding("invariant", `${where}: leases JSON without "device"`);
+    if (this.trace && process.env.FUZZ_TRACE_LEASES) this.log(`leases ${JSON.stringify(json)}`);
     const addrs = new Map<string, string>();
-    const prefixes: { net: bigint; plen: number; who: string }[] = [];
+    const prefixes: { net: bigint; plen: number; who: string; text: string }[] = [];
     for (const dev of Object.values(json.device)) {
       for (const l of dev.leases ?? []) {
         const isNa = Array.isArray(l["ipv6-addr"]);
@@ -374,9 +465,9 @@ export class Scene {
           for (const q of prefixes) {
             if (q.who === who) continue; // one binding under two overlapping interface prefixes
             const n = Math.min(plen, q.plen);
-            if (net >> BigInt(128 - n) === q.net >> BigInt(128 - n)) throw new Finding("invariant", `${where}: prefix ${p.address}/${plen} of ${who} overlaps a prefix of ${q.who}`);
+            if (net >> BigInt(128 - n) === q.net >> BigInt(128 - n)) throw new Finding("invariant", `${where}: prefix ${p.address}/${plen} of ${who} overlaps prefix ${q.text} of ${q.who}`);
           }
-          prefixes.push({ net, plen, who });
+          prefixes.push({ net, plen, who, text: `${p.address}/${plen}` });
         }
       }
     }

@@ -10,7 +10,7 @@ import { readdirSync, readFileSync, existsSync } from "node:fs";
 import { dhcpv6Packets } from "../../host/util/pcap.js";
 import type { Harness } from "./harness.js";
 import { ROOT } from "./harness.js";
-import { checkInspect, handleChecked, checkMemory, memoryBaseline, type MemoryBaseline, type Datagram } from "./invariants.js";
+import { checkInspect, handleChecked, checkMemory, memoryBaseline, type MemoryBaseline, type Datagram, type Outcome } from "./invariants.js";
 import { Scene, Tape, setupSequence, serverConfig, ifaceRecord, initialPrefixes, SEQ_START, SERVER_MAC, type Trace } from "./sequence.js";
 import { MSG, OPT, opt, u16, u32, message, relayForward, iaAddr, iaPrefix } from "./dhcpv6.js";
 import { Rng } from "./mutate.js";
@@ -98,15 +98,22 @@ export function handleInput(datagram: Uint8Array, multicast = true, source = 0):
 }
 
 export function setupServer(h: Harness): void {
-  h.core.setIface(ifaceRecord(initialPrefixes(SEQ_START)));
-  h.core.setIface(encodeIface({ slot: 1, name: "guest0", ifindex: 3, up: true, mac: Uint8Array.of(2, 0, 0, 0, 0, 2), linkLocal: ip6("fe80::2"), addrs: [] }));
-  h.core.setIface(encodeIface({ slot: 2, name: "wan0", ifindex: 4, up: true, mac: null, linkLocal: ip6("fe80::3"), addrs: [] }));
+  h.core.setIface(ifaceRecord(initialPrefixes(SEQ_START)), SEQ_START);
+  h.core.setIface(encodeIface({ slot: 1, name: "guest0", ifindex: 3, up: true, mac: Uint8Array.of(2, 0, 0, 0, 0, 2), linkLocal: ip6("fe80::2"), addrs: [] }), SEQ_START);
+  h.core.setIface(encodeIface({ slot: 2, name: "wan0", ifindex: 4, up: true, mac: null, linkLocal: ip6("fe80::3"), addrs: [] }), SEQ_START);
   const cfg = serverConfig(256);
   const rec = new CfgRecord().iface(1).u8(CFG.MODE, MODE.disabled).bytes();
   const all = new Uint8Array(cfg.length + rec.length);
   all.set(cfg);
   all.set(rec, cfg.length);
   h.core.configure(all);
+}
+
+/** One handle-target input with every invariant checked; the outcome. */
+export function runHandle(h: Harness, input: Uint8Array, base: MemoryBaseline): Outcome {
+  const out = handleChecked(h, handleDatagram(input), { finiteLifetimes: true });
+  checkMemory(h, base, "handle");
+  return out;
 }
 
 export const handleTarget: Target = {
@@ -118,8 +125,7 @@ export const handleTarget: Target = {
     return memoryBaseline(h);
   },
   run(h, input, base) {
-    handleChecked(h, handleDatagram(input), { finiteLifetimes: true });
-    checkMemory(h, base, "handle");
+    runHandle(h, input, base);
   },
   seeds() {
     return [...capturePackets().map((p) => handleInput(p.payload, p.multicast)), ...syntheticMessages().map((m) => handleInput(m))];
