@@ -13,7 +13,7 @@ import { EFFECT, LIFETIME_INFINITE, MAX_IFACES, STAT_NAMES, DST_UPSTREAM } from 
 import { Netlink, type LinkInfo } from "./net/netlink.js";
 import { ServerSockets, wantedSockets, ALL_DHCP_SERVERS, SERVER_PORT, type Datagram } from "./net/sockets.js";
 import { Routes } from "./net/routes.js";
-import { formatIPv6, isLinkLocal, onPrefix } from "./util/ipv6.js";
+import { formatIPv6, isLinkLocal, onPrefix, parseIPv6 } from "./util/ipv6.js";
 import { log } from "./log/log.js";
 import { loadServedConfig, type ServedConfig } from "./served-config.js";
 import { StateDir } from "./store/state.js";
@@ -23,6 +23,8 @@ import { ControlServer } from "./control.js";
 
 /** build/core.wasm, next to build/host/. */
 export const CORE_WASM = fileURLToPath(new URL("../core.wasm", import.meta.url));
+const ALL_SERVERS_BYTES = parseIPv6(ALL_DHCP_SERVERS)!;
+
 /** Where the journal, the secret and the clock live unless `statedir` says otherwise. */
 export const DEFAULT_STATE_DIR = "/var/lib/odhcpd-wasm";
 const TICK_MS = 1000;
@@ -223,7 +225,7 @@ export class Server {
   /** A message the core wants sent now (a Reconfigure), out of the interface it names. */
   private sendEffect(e: Extract<Effect, { type: typeof EFFECT.SEND }>): void {
     const dev = this.deviceOfSlot(e.ifslot);
-    const sock = dev ? this.sockets.upstream(dev) : null;
+    const sock = dev ? this.sockets.socketFor(dev, e.addr) : null;
     if (!dev || !sock) {
       log.warn(`no socket on interface slot ${e.ifslot} to send ${e.datagram.length} bytes to ${formatIPv6(e.addr)}`);
       return;
@@ -265,7 +267,7 @@ export class Server {
     const dst = isLinkLocal(r.addr) ? `${formatIPv6(r.addr)}%${dev}` : formatIPv6(r.addr);
     // Out of the interface the core chose: the arrival socket, unless the
     // message goes to another interface (a relayed reply going down).
-    const sock = dev === d.ifname ? d.socket : (this.sockets.upstream(dev) ?? d.socket);
+    const sock = dev === d.ifname && !d.multicast ? d.socket : (this.sockets.socketFor(dev, r.addr) ?? d.socket);
     this.send(sock, bytes, r.port, dst);
     if (log.enabled(7)) log.debug(`${d.data.length} bytes from ${from}${d.multicast ? " (multicast)" : ""}: sent ${bytes.length} bytes to [${dst}]:${r.port}`);
   }
@@ -280,7 +282,7 @@ export class Server {
   private sendUpstream(bytes: Buffer, from: string): void {
     let sent = 0;
     for (const m of this.config.interfaces.filter((i) => i.master)) {
-      const sock = this.sockets.upstream(m.device);
+      const sock = this.sockets.socketFor(m.device, m.relayServers[0] ?? ALL_SERVERS_BYTES);
       if (!sock) continue;
       if (m.relayServers.length > 0) {
         for (const s of m.relayServers) this.send(sock, bytes, SERVER_PORT, formatIPv6(s));

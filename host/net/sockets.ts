@@ -104,16 +104,23 @@ export class ServerSockets {
     for (const s of specs) if (!this.open.has(s.key)) this.bind(s);
   }
 
-  /** A bound unicast socket on `ifname` to send upstream from (port 547),
-   *  a global address's preferred over the link-local one; null when none. */
-  upstream(ifname: string): dgram.Socket | null {
-    let ll: dgram.Socket | null = null;
+  /**
+   * A bound unicast socket on `ifname` (port 547) to send to `dst` from: the
+   * link-local address's for a link-local destination (clients on the link,
+   * which may insist on it: dhcpcd ignores a Reconfigure from anything else),
+   * a global address's otherwise (relays, servers); either when the preferred
+   * one is missing; null when there is none.
+   */
+  socketFor(ifname: string, dst: Uint8Array): dgram.Socket | null {
+    const wantLinkLocal = isLinkLocal(dst);
+    let other: dgram.Socket | null = null;
     for (const o of this.open.values()) {
       if (!o.ready || o.spec.multicast || o.spec.ifname !== ifname) continue;
-      if (!o.spec.bindAddr.includes("%")) return o.sock;
-      ll ??= o.sock;
+      const linkLocal = o.spec.bindAddr.includes("%");
+      if (linkLocal === wantLinkLocal) return o.sock;
+      other ??= o.sock;
     }
-    return ll;
+    return other;
   }
 
   /** Keys of the sockets bound and listening. */
