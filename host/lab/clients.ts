@@ -409,8 +409,13 @@ export async function runDhclient(lab: Lab, role: string, o: DhclientOptions): P
     res.ok = !res.error && bound.length > 0 && (!wantNa || res.addresses.length > 0) && (!wantPd || res.prefixes.length > 0);
     if (!res.ok && !res.error) res.error = `${kind} exited without a usable ${o.mode === "S" ? "reply" : "lease"} (script reasons: ${res.reasons.join(",") || "none"})`;
   } finally {
-    // Stop the daemon it may have become (it forks and calls setsid after binding).
-    const daemon = pidFromFile(pf);
+    // Stop the daemon it may have become (it forks and calls setsid after
+    // binding, and writes its pid file a moment later: wait for it).
+    let daemon = pidFromFile(pf);
+    for (let waited = 0; o.mode !== "S" && res.ok && !daemon && waited < 2000; waited += 50) {
+      await sleep(50);
+      daemon = pidFromFile(pf);
+    }
     if (o.mode !== "S" && daemon && alive(daemon)) {
       const stopArgs = ["-6", ...flags, o.release === false ? "-x" : "-r", "-v", ...common, ifname];
       const stopper = lab.spawn(role, bin, stopArgs, { name: `${kind} ${o.release === false ? "-x" : "-r"}` });
@@ -448,7 +453,8 @@ export async function runDhcpcd(lab: Lab, role: string, o: DhcpcdOptions = {}): 
   if (!o.inform) {
     if (o.na ?? true) conf.push("ia_na 1");
     if (o.pd ?? true) conf.push("ia_pd 2");
-    if (o.rapidCommit ?? true) conf.push("option rapid_commit");
+    // dhcpcd's DHCPv6 Rapid Commit (`rapid_commit` alone is DHCPv4 option 80).
+    if (o.rapidCommit ?? true) conf.push("option dhcp6_rapid_commit");
   }
   if (o.requestDns ?? true) conf.push("option dhcp6_name_servers, dhcp6_domain_search");
   conf.push(`script ${script}`, ...(o.extraConf ?? []));
