@@ -1,14 +1,19 @@
-// The coverage-guided fuzzer of core.wasm (issue 6):
+// The coverage-guided fuzzer of core.wasm (issue 6). README.md, "Fuzzing":
 //
-//   npm run fuzz -- [--seconds N] [--target T[,T...]] [--corpus DIR] [--crashes DIR] [--seed S] [--ci]
+//   npm run fuzz -- [--seconds N] [--target T[,T...]] [--corpus DIR] [--crashes DIR]
+//                   [--seed S] [--max-len N] [--distill DIR] [--timeout S] [--ci] [--quiet]
 //
-// For each target: instrument build/core.wasm (instrument.ts), set it up,
-// snapshot it, run the seeds, then mutate inputs that reached new coverage
-// until the time is up. Every input starts from the snapshot. A finding (a
-// trap, a broken invariant, memory growth) is saved in the regression format
-// (corpus.ts) under --crashes and makes the exit code 1.
+// For each target, in a worker thread: instrument build/core.wasm
+// (instrument.ts), set it up, snapshot it, run the seeds (captures, synthetic
+// messages, tests/fuzz/corpus, the regression corpus), then mutate inputs that
+// reached new coverage until the time is up. Every input starts from the
+// snapshot. A finding (a trap, a broken invariant, memory growth, a hang) is
+// minimized, saved in the regression format (corpus.ts) under --crashes and
+// makes the exit code 1.
 
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync, rmSync } from "node:fs";
+import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
+import { fileURLToPath } from "node:url";
 import { join, resolve } from "node:path";
 import { createHash } from "node:crypto";
 import { FuzzCore, PlainHarness, CoverageMap, readCoreWasm, ROOT } from "./harness.js";
@@ -28,6 +33,8 @@ interface Options {
   seed: number;
   maxLen: number;
   quiet: boolean;
+  distill: string | null;
+  timeout: number;
 }
 
 function usage(msg?: string): never {
@@ -41,6 +48,9 @@ function usage(msg?: string): never {
       "  --crashes DIR     where findings are written (default build/fuzz-crashes)",
       "  --seed S          random seed (default: from the clock; printed)",
       "  --max-len N       longest input a mutation may produce (default 4096)",
+      "  --distill DIR     after the campaign, write the smallest inputs that keep its coverage to DIR/<target>/",
+      "                    (replacing what is there; tests/fuzz/corpus is the committed one)",
+      "  --timeout S       an input running S seconds is a hang finding (default 10)",
       "  --ci              the bounded CI campaign: --seconds 60 unless given",
       "  --quiet           no status lines",
       "exit code: 0 no finding, 1 findings, 2 bad usage or a harness failure",
@@ -50,7 +60,7 @@ function usage(msg?: string): never {
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { seconds: 60, targets: [], corpus: null, crashes: join(ROOT, "build/fuzz-crashes"), seed: Date.now() >>> 0, maxLen: 4096, quiet: false };
+  const o: Options = { seconds: 60, targets: [], corpus: null, crashes: join(ROOT, "build/fuzz-crashes"), seed: Date.now() >>> 0, maxLen: 4096, quiet: false, distill: null, timeout: 10 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -64,6 +74,8 @@ function parseArgs(argv: string[]): Options {
     else if (a === "--crashes") o.crashes = resolve(val());
     else if (a === "--seed") o.seed = Number(val()) >>> 0;
     else if (a === "--max-len") o.maxLen = Number(val());
+    else if (a === "--distill") o.distill = resolve(val());
+    else if (a === "--timeout") o.timeout = Number(val());
     else if (a === "--ci") {
       /* the defaults are the CI campaign */
     } else if (a === "--quiet") o.quiet = true;
@@ -140,6 +152,7 @@ class Campaign {
 
   /** Runs one input from the snapshot and returns to it; the finding, if any. */
   private attempt(input: Uint8Array): Finding | null {
+    beacon(input);
     let finding: Finding | null = null;
     try {
       this.target.run(this.fc, input, this.base);
@@ -303,6 +316,20 @@ class Campaign {
     return this.stats;
   }
 
+  /** The smallest inputs, shortest first, that together keep every feature the corpus reached. */
+  distill(): Uint8Array[] {
+    const map = new CoverageMap(this.info.points.length);
+    const kept: Uint8Array[] = [];
+    const sorted = [...this.corpus].map((e) => e.input).sort((a, b) => a.length - b.length);
+    for (const input of sorted) {
+      const f = this.attempt(input);
+      const fresh = this.fc.collect(map);
+      this.reset();
+      if (!f && fresh > 0) kept.push(input);
+    }
+    return kept;
+  }
+
   status(ms: number): void {
     const s = this.stats;
     console.log(
@@ -311,39 +338,132 @@ class Campaign {
   }
 }
 
-function main(): void {
-  const o = parseArgs(process.argv.slice(2));
+// ---------------------------------------------------------------- supervisor and worker
+// Each target runs in a worker thread. Before every input the worker copies it
+// into a shared buffer and bumps a counter; when the counter stops moving for
+// --timeout seconds the supervisor saves that input as a hang finding,
+// terminates the worker and goes on with the next target.
+
+const SHARED_INPUT = 1 << 17;
+
+interface Summary {
+  target: string;
+  execs: number;
+  seconds: number;
+  edges: number;
+  points: number;
+  corpus: number;
+  findings: { kind: string; message: string; file: string; reproduced: boolean }[];
+}
+
+let shared: { ctl: Int32Array; bytes: Uint8Array } | null = null;
+
+/** Called before every execution (worker side). */
+function beacon(input: Uint8Array): void {
+  if (!shared) return;
+  const n = Math.min(input.length, SHARED_INPUT);
+  shared.bytes.set(input.subarray(0, n));
+  Atomics.store(shared.ctl, 1, n);
+  Atomics.add(shared.ctl, 0, 1);
+}
+
+function workerMain(): void {
+  const { argv, target, sab } = workerData as { argv: string[]; target: string; sab: SharedArrayBuffer };
+  shared = { ctl: new Int32Array(sab, 0, 2), bytes: new Uint8Array(sab, 8) };
+  const o = parseArgs(argv);
   const wasm = readCoreWasm();
-  const t = performance.now();
   const info = instrument(wasm);
-  console.log(
-    `core.wasm ${wasm.length} bytes, instrumented: ${info.points.length} points, area at page ${info.basePages} (${info.initialPages} pages), heap global ${info.heapGlobal ?? "not found"}, ${Math.round(performance.now() - t)} ms; seed ${o.seed}`,
-  );
-  const all: Stats[] = [];
-  for (const target of o.targets) {
-    console.log(`[${target.name}] ${o.seconds}s`);
-    const s = new Campaign(target, info, wasm, o).run();
-    all.push(s);
-    console.log(
-      `[${s.target}] done: ${s.execs} execs in ${s.seconds.toFixed(1)}s (${Math.round(s.execs / s.seconds)}/s), edges ${s.edges}/${s.points}, corpus ${s.corpus}, findings ${s.findings.size}`,
-    );
+  const t = targetByName(target);
+  console.log(`[${t.name}] ${o.seconds}s, ${info.points.length} instrumentation points`);
+  const c = new Campaign(t, info, wasm, o);
+  const s = c.run();
+  if (o.distill) {
+    const kept = c.distill();
+    const dir = join(o.distill, t.name);
+    rmSync(dir, { recursive: true, force: true });
+    for (const input of kept) saveCorpusInput(o.distill, t.name, input);
+    console.log(`[${t.name}] distilled ${s.corpus} inputs to ${kept.length} (${kept.reduce((n, i) => n + i.length, 0)} bytes) in ${dir}`);
   }
+  console.log(
+    `[${s.target}] done: ${s.execs} execs in ${s.seconds.toFixed(1)}s (${Math.round(s.execs / s.seconds)}/s), edges ${s.edges}/${s.points}, corpus ${s.corpus}, findings ${s.findings.size}`,
+  );
+  const summary: Summary = {
+    ...s,
+    findings: [...s.findings.values()].map((f) => ({ kind: f.finding.kind, message: f.finding.message, file: f.file, reproduced: f.reproduced })),
+  };
+  parentPort!.postMessage(summary);
+}
+
+function runTarget(argv: string[], target: Target, o: Options): Promise<Summary> {
+  return new Promise((done, fail) => {
+    const sab = new SharedArrayBuffer(8 + SHARED_INPUT);
+    const ctl = new Int32Array(sab, 0, 2);
+    const w = new Worker(fileURLToPath(import.meta.url), { workerData: { argv, target: target.name, sab } });
+    let summary: Summary | null = null;
+    let last = -1;
+    let still = 0;
+    const watch = setInterval(() => {
+      const n = Atomics.load(ctl, 0);
+      if (n === 0 || n !== last) {
+        last = n;
+        still = 0;
+        return;
+      }
+      if (++still < o.timeout) return;
+      // no progress: a hang inside the core (or the harness)
+      clearInterval(watch);
+      const input = new Uint8Array(sab, 8, Atomics.load(ctl, 1)).slice();
+      mkdirSync(o.crashes, { recursive: true });
+      const file = join(o.crashes, `${target.name}-hang-${digest(input)}.hex`);
+      const message = `no progress for ${o.timeout} s on one input (a hang)`;
+      writeFileSync(file, formatRegression(target.name, [`finding (hang): ${message}`, `fuzz seed ${o.seed}`], [input]));
+      console.log(`[${target.name}] FINDING hang: ${message}\n    input ${hex(input).slice(0, 200)}\n    saved ${file}`);
+      summary = { target: target.name, execs: n, seconds: NaN, edges: NaN, points: NaN, corpus: NaN, findings: [{ kind: "hang", message, file, reproduced: false }] };
+      void w.terminate();
+    }, 1000);
+    w.on("message", (m: Summary) => (summary = m));
+    w.on("error", (e) => {
+      clearInterval(watch);
+      fail(e);
+    });
+    w.on("exit", () => {
+      clearInterval(watch);
+      if (summary) done(summary);
+      else fail(new Error(`worker for ${target.name} exited without a summary`));
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const o = parseArgs(argv);
+  const wasm = readCoreWasm();
+  console.log(`core.wasm ${wasm.length} bytes (sha256 ${createHash("sha256").update(wasm).digest("hex").slice(0, 16)}); seed ${o.seed}; ${o.seconds}s per target`);
+  // the workers must share the seed the supervisor printed
+  const wargv = [...argv.filter((a, i) => a !== "--seed" && argv[i - 1] !== "--seed"), "--seed", String(o.seed)];
+  const all: Summary[] = [];
+  for (const target of o.targets) all.push(await runTarget(wargv, target, o));
   console.log("\nsummary");
   console.log("target      execs/s   edges       corpus  findings");
   for (const s of all) {
-    console.log(`${s.target.padEnd(11)} ${String(Math.round(s.execs / s.seconds)).padStart(7)}   ${`${s.edges}/${s.points}`.padEnd(11)} ${String(s.corpus).padStart(6)}  ${s.findings.size}`);
+    const rate = Number.isFinite(s.seconds) ? String(Math.round(s.execs / s.seconds)) : "-";
+    const edges = Number.isFinite(s.edges) ? `${s.edges}/${s.points}` : "-";
+    const corpus = Number.isFinite(s.corpus) ? String(s.corpus) : "-";
+    console.log(`${s.target.padEnd(11)} ${rate.padStart(7)}   ${edges.padEnd(11)} ${corpus.padStart(6)}  ${s.findings.length}`);
   }
-  const findings = all.flatMap((s) => [...s.findings.values()]);
+  const findings = all.flatMap((s) => s.findings);
   if (findings.length) {
     console.log(`\n${findings.length} finding(s):`);
-    for (const f of findings) console.log(`  ${f.finding.kind}: ${f.finding.message}\n    ${f.file}${f.reproduced ? "" : " (not reproduced on the plain core)"}`);
+    for (const f of findings) console.log(`  ${f.kind}: ${f.message}\n    ${f.file}${f.reproduced ? "" : " (not reproduced on the plain core)"}`);
     process.exitCode = 1;
   }
 }
 
-try {
-  main();
-} catch (e) {
-  console.error(e instanceof Error ? e.stack : e);
-  process.exitCode = 2;
+if (isMainThread) {
+  main().catch((e) => {
+    console.error(e instanceof Error ? e.stack : e);
+    process.exitCode = 2;
+  });
+} else {
+  workerMain();
 }

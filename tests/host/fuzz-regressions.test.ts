@@ -49,7 +49,7 @@ test("the regression corpus is there: every historical bug and every fuzzer find
 });
 
 for (const c of CASES) {
-  test(`regression ${c.file}: ${c.comments[0] ?? ""}`, () => {
+  test(`regression ${c.file}: ${c.comments[0] ?? ""}`, { timeout: 120_000 }, () => {
     const target = targetByName(c.target);
     const h = new PlainHarness();
     const base = target.setup(h);
