@@ -5,7 +5,7 @@
 
 import { readFileSync } from "node:fs";
 import { PlainHarness } from "./harness.js";
-import { targetByName } from "./targets.js";
+import { targetByName } from "./registry.js";
 import { parseRegression } from "./corpus.js";
 import { Finding } from "./invariants.js";
 

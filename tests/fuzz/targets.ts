@@ -153,14 +153,6 @@ export const sequenceTarget: Target = {
   },
 };
 
-export const TARGETS: Target[] = [inspectTarget, handleTarget, sequenceTarget];
-
-export function targetByName(name: string): Target {
-  const t = TARGETS.find((x) => x.name === name);
-  if (!t) throw new Error(`unknown target ${name} (${TARGETS.map((x) => x.name).join(", ")})`);
-  return t;
-}
-
 // ---------------------------------------------------------------- synthetic seeds
 
 const SERVER_DUID = Uint8Array.of(0, 3, 0, 1, ...SERVER_MAC);
