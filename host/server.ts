@@ -25,6 +25,11 @@ import { ControlServer } from "./control.js";
 export const CORE_WASM = fileURLToPath(new URL("../core.wasm", import.meta.url));
 const ALL_SERVERS_BYTES = parseIPv6(ALL_DHCP_SERVERS)!;
 
+function sameAddress(a: Uint8Array, b: Uint8Array): boolean {
+  for (let i = 0; i < 16; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** Where the journal, the secret and the clock live unless `statedir` says otherwise. */
 export const DEFAULT_STATE_DIR = "/var/lib/odhcpd-wasm";
 const TICK_MS = 1000;
@@ -41,6 +46,8 @@ export class Server {
   readonly state: StateDir;
   private config!: ServedConfig;
   private slots = new Map<string, number>(); // device name -> interface slot
+  private slotDevice: string[] = []; // interface slot -> device name
+  private slotIfindex: number[] = []; // interface slot -> kernel ifindex (0: not present)
   private links: LinkInfo[] = [];
   private netlink = new Netlink();
   private sockets: ServerSockets;
@@ -111,6 +118,8 @@ export class Server {
     }
     this.core.configure(c.encode(slots, this.state.secret)); // throws, and changes nothing, when refused
     this.slots = slots;
+    this.slotDevice = [];
+    for (const [dev, slot] of slots) this.slotDevice[slot] = dev;
     this.config = c;
     const g = c.config.global;
     this.outputs?.flush();
@@ -146,6 +155,7 @@ export class Server {
           validUntil: a.valid === LIFETIME_INFINITE ? LIFETIME_INFINITE : now + a.valid,
         }));
       const up = !!link && link.up;
+      this.slotIfindex[slot] = link?.index ?? 0;
       this.applyEffects(this.core.setIface(encodeIface({ slot, name: i.device, ifindex: link?.index ?? 0, up, mac: link?.mac ?? null, linkLocal, addrs: globals }), now));
       if (!link) log.debug(`interface ${i.device} not present`);
       if (up && i.serving) sockets.push({ slot, ifname: i.device, addrs: usable.map((a) => a.addr), server: i.server });
@@ -172,13 +182,11 @@ export class Server {
   }
 
   private deviceOfSlot(slot: number): string | undefined {
-    for (const [dev, s] of this.slots) if (s === slot) return dev;
-    return undefined;
+    return this.slotDevice[slot];
   }
 
   private ifindexOfSlot(slot: number): number {
-    const dev = this.deviceOfSlot(slot);
-    return this.links.find((l) => l.name === dev)?.index ?? 0;
+    return this.slotIfindex[slot] ?? 0;
   }
 
   /** Carries out the core's effects: journal first (before any reply leaves), then routes and outputs. */
@@ -230,7 +238,7 @@ export class Server {
       log.warn(`no socket on interface slot ${e.ifslot} to send ${e.datagram.length} bytes to ${formatIPv6(e.addr)}`);
       return;
     }
-    const dst = isLinkLocal(e.addr) ? `${formatIPv6(e.addr)}%${dev}` : formatIPv6(e.addr);
+    const dst = isLinkLocal(e.addr) ? `${formatIPv6(e.addr)}%${this.ifindexOfSlot(e.ifslot) || dev}` : formatIPv6(e.addr);
     this.send(sock, Buffer.from(e.datagram), e.port, dst);
     log.info(`sent ${e.datagram.length} bytes (Reconfigure) to [${dst}]:${e.port}`);
   }
@@ -250,26 +258,30 @@ export class Server {
       this.applyEffects(this.core.effects());
     } catch (e) {
       // A trap in the core is a bug; the datagram is lost, the server goes on.
-      log.err(`datagram from ${formatIPv6(d.src)} on ${d.ifname} failed: ${(e as Error).message}`);
+      log.err(`datagram from ${d.srcText} on ${d.ifname} failed: ${(e as Error).message}`);
       return;
     }
-    const from = `${formatIPv6(d.src)}%${d.ifname}`;
+    const from = () => `${d.srcText}%${d.ifname}${d.multicast ? " (multicast)" : ""}`;
     if (typeof r === "number") {
-      if (r < 0) log.debug(`dropped ${d.data.length} bytes from ${from}${d.multicast ? " (multicast)" : ""}: ${STAT_NAMES[-r] ?? r}`);
+      if (r < 0 && log.enabled(7)) log.debug(`dropped ${d.data.length} bytes from ${from()}: ${STAT_NAMES[-r] ?? r}`);
       return;
     }
     const bytes = Buffer.from(this.core.tx.subarray(0, r.length)); // the core reuses TX for the next datagram
     if (r.kind === DST_UPSTREAM) {
-      this.sendUpstream(bytes, from);
+      this.sendUpstream(bytes, from());
       return;
     }
     const dev = this.deviceOfSlot(r.ifslot) ?? d.ifname;
-    const dst = isLinkLocal(r.addr) ? `${formatIPv6(r.addr)}%${dev}` : formatIPv6(r.addr);
+    // Usually back to the sender: reuse its text. A link-local destination
+    // gets its interface as a numeric zone (a name costs libuv three syscalls
+    // per send to look it up).
+    const text = sameAddress(r.addr, d.src) ? d.srcText : formatIPv6(r.addr);
+    const dst = isLinkLocal(r.addr) ? `${text}%${this.ifindexOfSlot(r.ifslot) || dev}` : text;
     // Out of the interface the core chose: the arrival socket, unless the
     // message goes to another interface (a relayed reply going down).
     const sock = dev === d.ifname && !d.multicast ? d.socket : (this.sockets.socketFor(dev, r.addr) ?? d.socket);
     this.send(sock, bytes, r.port, dst);
-    if (log.enabled(7)) log.debug(`${d.data.length} bytes from ${from}${d.multicast ? " (multicast)" : ""}: sent ${bytes.length} bytes to [${dst}]:${r.port}`);
+    if (log.enabled(7)) log.debug(`${d.data.length} bytes from ${from()}: sent ${bytes.length} bytes to [${dst}]:${r.port}`);
   }
 
   private send(sock: Datagram["socket"], bytes: Buffer, port: number, dst: string): void {

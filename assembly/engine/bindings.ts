@@ -43,6 +43,7 @@ export const B_RELAY_IFID: usize = 320; // RELAY_IFID_MAX bytes: the relay layer
 export const RELAY_IFID_MAX: u32 = 32;
 export const RELAY_PATH_UNKNOWN: u8 = 255; // more than one relay, or an Interface-ID too long to keep
 export const B_OFFER_SEQ: usize = 352; // u32: sequence number of the offer in the offer queue
+export const B_KEY_TIME: usize = 360; // u64: when the reconfigure key was delivered (its replay value); 0 = none
 
 export const B_FREE: u8 = 0;
 export const B_ADVERTISED: u8 = 1; // offered in an Advertise, not yet requested
@@ -97,7 +98,7 @@ export function bReserve(cap: u32): bool {
   const start = memory.grow(pages);
   if (start < 0) return false;
   const newBase = <usize>start << 16;
-  memory.fill(newBase, 0, size);
+  // Fresh pages are zero already (and not resident until touched): no fill.
   if (capacity != 0) memory.copy(newBase, base, <usize>capacity * BREC_SIZE);
   const old = capacity;
   base = newBase;
@@ -235,23 +236,40 @@ export function bDedupeReset(): void {
   if (nBuckets != 0) memory.fill(dedupe, 0, <usize>nBuckets * 4);
 }
 
-/** Adds the client (interface, DUID) of record `i`; false when one of its
- *  records was added before (open addressing over nBuckets >= capacity). */
-export function bDedupeAdd(i: u32): bool {
+/** Adds the client (interface, DUID) of record `i` to the set. Returns -1
+ *  when the client is new, else the record that stands for it (open
+ *  addressing over nBuckets >= capacity). */
+export function bDedupeAdd(i: u32): i32 {
+  const b = dedupeBucket(i);
+  if (b == 0) return -1;
+  const j = load<u32>(b);
+  if (j == NONE) {
+    store<u32>(b, i + 1);
+    return -1;
+  }
+  return <i32>(j - 1);
+}
+
+/** Makes record `i` stand for its client in the set instead of the one there. */
+export function bDedupeReplace(i: u32): void {
+  const b = dedupeBucket(i);
+  if (b != 0) store<u32>(b, i + 1);
+}
+
+/** The bucket of the set holding `i`'s client, or the empty one it would go
+ *  to; 0 when the set is full. */
+function dedupeBucket(i: u32): usize {
   const r = rec(i);
   const n = <u32>load<u8>(r + B_DUID_LEN);
-  let h = <u32>sipHash(r + B_DUID, n, <u64>load<u8>(r + B_SLOT) | 0xded0000);
+  const h = <u32>sipHash(r + B_DUID, n, <u64>load<u8>(r + B_SLOT) | 0xded0000);
   for (let probe: u32 = 0; probe < nBuckets; probe++) {
     const b = dedupe + (<usize>((h + probe) & (nBuckets - 1)) << 2);
     const j = load<u32>(b);
-    if (j == NONE) {
-      store<u32>(b, i + 1);
-      return true;
-    }
+    if (j == NONE) return b;
     const o = rec(j - 1);
-    if (<u32>load<u8>(o + B_DUID_LEN) == n && load<u8>(o + B_SLOT) == load<u8>(r + B_SLOT) && bytesEqual(o + B_DUID, r + B_DUID, n)) return false;
+    if (<u32>load<u8>(o + B_DUID_LEN) == n && load<u8>(o + B_SLOT) == load<u8>(r + B_SLOT) && bytesEqual(o + B_DUID, r + B_DUID, n)) return b;
   }
-  return false;
+  return 0;
 }
 
 // ---------------------------------------------------------------- operations

@@ -57,6 +57,7 @@ export function nextReplay(now: u32): u64 {
 
 const key: usize = memory.data(<i32>RECONF_KEY_LEN, 8);
 let keyCounter: u64 = 0;
+let keyTime: u64 = 0; // the replay value of the Reply delivering the chosen key
 /** A key was chosen for the reply being built; commit() stores it in each binding. */
 export let keyChosen: bool = false;
 
@@ -71,6 +72,7 @@ export function chooseKey(now: u32): void {
   const tag = (<u64>now << 32) ^ keyCounter;
   store<u64>(key, sipHash(R.clientId, R.clientIdLen, tag ^ 0x7265636f6e663100));
   store<u64>(key + 8, sipHash(R.clientId, R.clientIdLen, tag ^ 0x7265636f6e663200));
+  keyTime = nextReplay(now);
   keyChosen = true;
 }
 
@@ -82,6 +84,7 @@ export function forgetKey(): void {
 export function rememberClient(r: usize): void {
   if (keyChosen) {
     memory.copy(r + B.B_RECONF_KEY, key, RECONF_KEY_LEN);
+    store<u64>(r + B.B_KEY_TIME, keyTime);
     store<u8>(r + B.B_FLAGS, load<u8>(r + B.B_FLAGS) | B.BF_RECONF_ACCEPT);
   }
   // The client renewed: nothing pending any more.
@@ -123,7 +126,7 @@ export function writeKeyDelivery(now: u32): void {
   wU8(AUTH_PROTO_RECONFIGURE_KEY);
   wU8(AUTH_ALG_HMAC_MD5);
   wU8(AUTH_RDM_MONOTONIC);
-  wU64(nextReplay(now));
+  wU64(keyTime);
   wU8(AUTH_INFO_KEY);
   wBytes(key, RECONF_KEY_LEN);
   optClose();
@@ -141,7 +144,15 @@ export function scheduleReconfigures(slot: u32, now: u32): void {
     const r = B.rec(i);
     if (load<u8>(r + B.B_STATE) != B.B_BOUND || <u32>load<u8>(r + B.B_SLOT) != slot) continue;
     if ((load<u8>(r + B.B_FLAGS) & B.BF_RECONF_ACCEPT) == 0 || load<u8>(r + B.B_RELAY_HOPS) == B.RELAY_PATH_UNKNOWN) continue;
-    if (!B.bDedupeAdd(i)) continue;
+    // One per client, authenticated with the key it got last (20.4: a new
+    // key replaces the old one, also when it came with another IA).
+    const prev = B.bDedupeAdd(i);
+    if (prev >= 0) {
+      const p = B.rec(<u32>prev);
+      if (load<u64>(r + B.B_KEY_TIME) <= load<u64>(p + B.B_KEY_TIME)) continue;
+      store<u32>(p + B.B_RECONF_NEXT, 0);
+      B.bDedupeReplace(i);
+    }
     store<u8>(r + B.B_RECONF_SENT, 0);
     store<u32>(r + B.B_RECONF_NEXT, now);
   }

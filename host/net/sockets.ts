@@ -33,8 +33,24 @@ export interface Datagram {
   ifname: string;
   multicast: boolean;
   src: Uint8Array; // 16 bytes
+  /** The source address as text, without a zone. */
+  srcText: string;
   srcPort: number;
   socket: dgram.Socket;
+}
+
+/** Source addresses seen recently, parsed once (a client sends several messages). */
+const parsed = new Map<string, Uint8Array>();
+const PARSED_MAX = 4096;
+
+function parseSource(text: string): Uint8Array | null {
+  let b = parsed.get(text);
+  if (b) return b;
+  const p = parseIPv6(text);
+  if (!p) return null;
+  if (parsed.size >= PARSED_MAX) parsed.clear();
+  parsed.set(text, p);
+  return p;
 }
 
 /**
@@ -141,7 +157,7 @@ export class ServerSockets {
     sock.on("message", (data, rinfo) => {
       const pct = rinfo.address.indexOf("%");
       const srcText = pct >= 0 ? rinfo.address.slice(0, pct) : rinfo.address;
-      const src = parseIPv6(srcText);
+      const src = parseSource(srcText);
       if (!src) return;
       let slot = spec.slot;
       let ifname = spec.ifname;
@@ -150,7 +166,7 @@ export class ServerSockets {
         const at = this.locate(src, pct >= 0 ? rinfo.address.slice(pct + 1) : null);
         if (at) ({ slot, ifname } = at);
       }
-      this.onDatagram({ data, slot, ifname, multicast: spec.multicast, src, srcPort: rinfo.port, socket: sock });
+      this.onDatagram({ data, slot, ifname, multicast: spec.multicast, src, srcText, srcPort: rinfo.port, socket: sock });
     });
     sock.bind({ port: this.port, address: spec.bindAddr, exclusive: false }, () => {
       try {

@@ -70,6 +70,17 @@ export class Journal {
   private fd: number;
   private size: number;
   private live = new Map<number, number>(); // id -> payload size
+  private liveBytes = MAGIC.length; // what a compacted file would hold
+
+  private setLive(id: number, size: number | null): void {
+    const old = this.live.get(id);
+    if (old !== undefined) this.liveBytes -= HEADER + old;
+    if (size === null) this.live.delete(id);
+    else {
+      this.live.set(id, size);
+      this.liveBytes += HEADER + size;
+    }
+  }
 
   /** Opens (creating if needed) the journal at `path` and replays it. */
   constructor(readonly path: string, private fsync = false) {
@@ -85,7 +96,7 @@ export class Journal {
       if (r.goodBytes < data.length) ftruncateSync(this.fd, r.goodBytes);
       this.size = r.goodBytes;
     }
-    for (const [id, rec] of r.records) this.live.set(id, rec.length);
+    for (const [id, rec] of r.records) this.setLive(id, rec.length);
   }
 
   readonly replayed: ReplayResult;
@@ -98,13 +109,13 @@ export class Journal {
   /** Records a binding; returns when the bytes are handed to the kernel (and on disk with fsync). */
   put(id: number, record: Uint8Array): void {
     this.append(encodeRecord(KIND_PUT, id, record));
-    this.live.set(id, record.length);
+    this.setLive(id, record.length);
   }
 
   del(id: number): void {
     if (!this.live.has(id)) return;
     this.append(encodeRecord(KIND_DEL, id, new Uint8Array(0)));
-    this.live.delete(id);
+    this.setLive(id, null);
   }
 
   /** Makes what was written durable (fsync), when the journal was opened with fsync. */
@@ -114,9 +125,7 @@ export class Journal {
 
   /** True when the file is large enough, compared with what is live, to compact. */
   wantsCompaction(): boolean {
-    let liveBytes = MAGIC.length;
-    for (const n of this.live.values()) liveBytes += HEADER + n;
-    return this.size > MIN_COMPACT && this.size > COMPACT_RATIO * liveBytes;
+    return this.size > MIN_COMPACT && this.size > COMPACT_RATIO * this.liveBytes;
   }
 
   /** Rewrites the journal with only `records` (the core's live bindings): temp file, fsync, rename. */
@@ -136,7 +145,9 @@ export class Journal {
     closeSync(this.fd);
     this.fd = openSync(this.path, "r+");
     this.size = statSync(this.path).size;
-    this.live = new Map([...records].map(([id, r]) => [id, r.length]));
+    this.live = new Map();
+    this.liveBytes = MAGIC.length;
+    for (const [id, r] of records) this.setLive(id, r.length);
   }
 
   close(): void {
