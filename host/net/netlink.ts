@@ -1,8 +1,8 @@
-// Links and IPv6 addresses from rtnetlink (npm `netlink`). Rather than apply
+// Links and IPv6 addresses from rtnetlink (rtnetlink.ts over npm `netlink`). Rather than apply
 // each event, any link or address event triggers a fresh dump (debounced):
 // the kernel's state is small, and a dump can never drift from it.
 
-import { createRtNetlink, type RtNetlinkSocket } from "netlink";
+import { RtNetlink, RTNLGRP_LINK, RTNLGRP_IPV6_IFADDR } from "./rtnetlink.js";
 import { log } from "../log/log.js";
 
 export interface AddrInfo {
@@ -22,52 +22,31 @@ export interface LinkInfo {
   addrs: AddrInfo[]; // IPv6, link-local included
 }
 
-const AF_INET6 = 10;
-/** RTNLGRP_LINK and RTNLGRP_IPV6_IFADDR (linux/rtnetlink.h). */
-const GROUPS = ["LINK", "IPV6_IFADDR"] as const;
 const DEBOUNCE_MS = 50;
 
 export class Netlink {
-  private query: RtNetlinkSocket;
-  private events: RtNetlinkSocket | null = null;
+  private query = new RtNetlink();
+  private events: RtNetlink | null = null;
   private timer: NodeJS.Timeout | null = null;
-
-  constructor() {
-    this.query = createRtNetlink();
-  }
 
   /** All links with their IPv6 addresses. */
   async dump(): Promise<LinkInfo[]> {
-    const links = await this.query.getLinks();
-    const addrs = await this.query.getAddresses({ family: AF_INET6 });
+    const links = await this.query.links();
+    const addrs = await this.query.addresses();
     const byIndex = new Map<number, LinkInfo>();
-    for (const l of links) {
-      const index = l.data.index ?? 0;
-      const mac = l.attrs.address && l.attrs.address.length === 6 ? new Uint8Array(l.attrs.address) : null;
-      byIndex.set(index, { index, name: l.attrs.ifname ?? `if${index}`, up: !!l.data.flags?.up, mac, addrs: [] });
-    }
+    for (const l of links) byIndex.set(l.index, { index: l.index, name: l.name || `if${l.index}`, up: l.up, mac: l.mac, addrs: [] });
     for (const a of addrs) {
-      const link = byIndex.get(a.data.index ?? -1);
-      const raw = a.attrs.address ?? a.attrs.local;
-      if (!link || !raw || raw.length !== 16) continue;
-      const flags = { ...(a.data.flags ?? {}), ...(a.attrs.flags ?? {}) };
-      link.addrs.push({
-        addr: new Uint8Array(raw),
-        plen: a.data.prefixlen ?? 128,
-        preferred: a.attrs.cacheInfo?.ifaPrefered ?? 0xffffffff,
-        valid: a.attrs.cacheInfo?.ifaValid ?? 0xffffffff,
-        tentative: !!flags.tentative,
-        deprecated: !!flags.deprecated,
-      });
+      const link = byIndex.get(a.index);
+      if (!link) continue;
+      link.addrs.push({ addr: a.addr, plen: a.plen, preferred: a.preferred, valid: a.valid, tentative: a.tentative, deprecated: a.deprecated });
     }
     return [...byIndex.values()];
   }
 
   /** Calls `onChange` (debounced) after any link or IPv6 address event. */
   watch(onChange: () => void): void {
-    const sock = createRtNetlink();
-    for (const g of GROUPS) sock.addMembership(g);
-    // An exception inside a raw netlink listener aborts the process: catch all.
+    const sock = new RtNetlink([RTNLGRP_LINK, RTNLGRP_IPV6_IFADDR]);
+    // An exception inside a netlink listener aborts the process: catch all.
     const fire = () => {
       try {
         if (this.timer) clearTimeout(this.timer);
@@ -83,14 +62,14 @@ export class Netlink {
         /* never let an exception escape a netlink listener */
       }
     };
-    sock.socket.on("message", fire);
-    sock.on("invalid", fire);
+    sock.onEvent(fire);
+    sock.sock.on("invalid", fire);
     this.events = sock;
   }
 
   close(): void {
     if (this.timer) clearTimeout(this.timer);
-    this.events?.socket.close();
-    this.query.socket.close();
+    this.events?.close();
+    this.query.close();
   }
 }

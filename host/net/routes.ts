@@ -3,16 +3,12 @@
 // we installed are remembered per binding, so a binding's end removes exactly
 // what its start added.
 
-import { createRtNetlink, type RtNetlinkSocket } from "netlink";
+import { RtNetlink } from "./rtnetlink.js";
 import { log } from "../log/log.js";
 import { formatIPv6, isLinkLocal } from "../util/ipv6.js";
 
-const AF_INET6 = 10;
-const RT_TABLE_MAIN = 254;
 /** The reference installs delegated-prefix routes with metric 1024. */
 export const ROUTE_METRIC = 1024;
-/** NLM_F_CREATE | NLM_F_REPLACE: add, or update an existing route. */
-const NLM_F_REPLACE_CREATE = 0x100 | 0x400;
 /** Our routes' protocol number, so that `ip -6 route show proto 96` lists them (odhcpd-wasm). */
 export const RTPROT_OURS = 96;
 
@@ -26,11 +22,11 @@ export interface RouteSpec {
 const key = (r: RouteSpec) => `${formatIPv6(r.prefix)}/${r.plen}`;
 
 export class Routes {
-  private sock: RtNetlinkSocket;
+  private sock: RtNetlink;
   private byBinding = new Map<number, Map<string, RouteSpec>>();
 
   constructor() {
-    this.sock = createRtNetlink();
+    this.sock = new RtNetlink();
   }
 
   private queue: Promise<unknown> = Promise.resolve();
@@ -53,10 +49,8 @@ export class Routes {
   }
 
   private send(add: boolean, r: RouteSpec): Promise<unknown> {
-    const data = { family: AF_INET6, dstLen: r.plen, table: RT_TABLE_MAIN, protocol: RTPROT_OURS, scope: 0, type: 1 };
     // A link-local next hop needs its interface; a global one is resolved by the kernel.
-    const attrs = { dst: Buffer.from(r.prefix), gateway: Buffer.from(r.via), priority: ROUTE_METRIC, ...(isLinkLocal(r.via) ? { oif: r.ifindex } : {}) };
-    return add ? this.sock.newRoute(data, attrs, { flags: NLM_F_REPLACE_CREATE }) : this.sock.delRoute(data, attrs);
+    return this.sock.route(add, { prefix: r.prefix, plen: r.plen, gateway: r.via, oif: isLinkLocal(r.via) ? r.ifindex : 0, priority: ROUTE_METRIC, protocol: RTPROT_OURS });
   }
 
   add(binding: number, r: RouteSpec): void {
@@ -85,6 +79,6 @@ export class Routes {
   }
 
   close(): void {
-    this.sock.socket.close();
+    this.sock.close();
   }
 }
