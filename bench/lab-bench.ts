@@ -119,7 +119,17 @@ export interface LabBenchResult {
   latency: LatencyResult[];
   memory: MemoryRow[];
   startup: StartupRow[];
-  profile: { rate: number; seconds: number; answered: number; cpuUsPerExchange: number; summary: ProfileSummary; file: string; named: boolean } | null;
+  profile: {
+    rate: number;
+    seconds: number;
+    answered: number;
+    cpuUsPerExchange: number;
+    summary: ProfileSummary;
+    /** The same profile before the load: process start until perfdhcp began (start-up and waiting). */
+    startup: ProfileSummary;
+    file: string;
+    named: boolean;
+  } | null;
   syscalls: SyscallRow[];
   notes: string[];
 }
@@ -539,12 +549,14 @@ async function profile(ctx: LabContext, servers: Servers, o: LabBenchOptions, re
     "tick",
   ], 15, [loadStart, loadEnd]); // the samples while perfdhcp ran (V8 stamps samples with CLOCK_MONOTONIC, as hrtime)
   const answered = p.rr!.received;
+  const startupSummary = summarizeProfile(prof, [], 15, [prof.startTime, loadStart]);
   res.profile = {
     rate,
     seconds: o.profileSeconds,
     answered: answered / o.profileSeconds,
     cpuUsPerExchange: answered ? ((c1.user + c1.sys - c0.user - c0.sys) * 1e6) / answered : NaN,
     summary,
+    startup: startupSummary,
     file: join(dir, file),
     named: !!o.namedBuild,
   };

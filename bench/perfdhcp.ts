@@ -110,23 +110,26 @@ export function summarize(valuesMs: number[]): LatencySummary {
 
 /**
  * Whole four-way exchange latencies (Solicit sent -> Reply received), ms.
- * perfdhcp lists the two halves separately; a Request follows its Advertise
- * at once, so each Request (by send time) is paired with the earliest
- * Advertise received before it that is not yet paired, skipping Advertises
- * older than `maxGapMs` (their Request was never answered).
+ * perfdhcp lists the two halves separately (no transaction to join them by);
+ * a Request follows its Advertise at once, so each Request is paired with the
+ * latest Advertise received before it (and at most `maxGapMs` before it) that
+ * is not paired yet. An Advertise whose Request was never answered is never
+ * the latest for later Requests, so one loss does not shift the pairs after
+ * it; Advertises handled in one batch may be paired crosswise, which moves a
+ * latency by at most the batch's width.
  * Returns the latencies and how many Requests found their Advertise.
  */
-export function pairExchanges(sa: [number, number][], rr: [number, number][], maxGapMs = 50): { latenciesMs: number[]; paired: number } {
+export function pairExchanges(sa: [number, number][], rr: [number, number][], maxGapMs = 10): { latenciesMs: number[]; paired: number } {
   const adv = [...sa].sort((a, b) => a[1] - b[1]);
   const req = [...rr].sort((a, b) => a[0] - b[0]);
   const out: number[] = [];
+  const stack: [number, number][] = []; // Advertises received so far, not paired, in receive order
   let j = 0;
   for (const [reqSent, replyRecv] of req) {
-    while (j < adv.length && adv[j][1] <= reqSent && (reqSent - adv[j][1]) * 1000 > maxGapMs) j++;
-    if (j < adv.length && adv[j][1] <= reqSent) {
-      out.push((replyRecv - adv[j][0]) * 1000);
-      j++;
-    }
+    while (j < adv.length && adv[j][1] <= reqSent) stack.push(adv[j++]);
+    const a = stack.pop();
+    if (a && (reqSent - a[1]) * 1000 <= maxGapMs) out.push((replyRecv - a[0]) * 1000);
+    else if (a) stack.push(a);
   }
   return { latenciesMs: out, paired: out.length };
 }

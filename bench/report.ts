@@ -243,6 +243,11 @@ export function markdown(r: Results): string {
       out.push("");
       out.push(table(["inclusive", "function"], p.summary.inclusive.map((f) => [`${f.pct.toFixed(1)}%`, `\`${f.frame}\``]), ["---:", "---"]));
       out.push("");
+      if (p.startup) {
+        out.push(`Start-up in the same profile (process start until the load began; busy ${p.startup.busyMs.toFixed(0)} ms):`, "");
+        out.push(table(["self time", "layer", "frame"], p.startup.topSelf.slice(0, 8).map((f) => [`${f.ms.toFixed(0)} ms`, f.layer, `\`${f.frame}\``]), ["---:", "---", "---"]));
+        out.push("");
+      }
       if (p.summary.topWasm.length) {
         out.push("Inside core.wasm (self time, share of busy time):", "");
         out.push(table(["self time", "function"], p.summary.topWasm.slice(0, 10).map((f) => [`${f.pct.toFixed(2)}%`, `\`${f.frame.replace(/ \[wasm\]$/, "")}\``]), ["---:", "---"]));

@@ -85,16 +85,21 @@ test("exchange latency pairs each Request with the Advertise just before it", ()
   assert.equal(p.paired, 3);
   const ms = p.latenciesMs.map((x) => Number(x.toFixed(3)));
   assert.deepEqual(ms, [3.014, 1.362, 1.068]);
-  // An Advertise whose Request got no Reply is skipped once it is older than the gap.
+  // An Advertise whose Request got no Reply does not shift the pairs after it.
   const q = pairExchanges(
     [
       [0, 0.001],
-      [0.1, 0.101],
+      [0.0005, 0.0015],
+      [0.002, 0.003],
     ],
-    [[0.1012, 0.102]],
-    50,
+    [
+      [0.0016, 0.002],
+      [0.0031, 0.004],
+    ],
   );
-  assert.deepEqual(q.latenciesMs.map((x) => Number(x.toFixed(3))), [2]);
+  assert.deepEqual(q.latenciesMs.map((x) => Number(x.toFixed(3))), [1.5, 2]);
+  // A Request with no Advertise within the gap stays unpaired.
+  assert.equal(pairExchanges([[0, 0.001]], [[0.1, 0.101]], 10).paired, 0);
 });
 
 test("quantiles by nearest rank", () => {
