@@ -68,13 +68,35 @@ function electedPrefix(slot: u32, now: u32): i32 {
   return best;
 }
 
+// The elected prefix, computed once per (interface, time) rather than for
+// every address of every IA written.
+let electedSlot: u32 = 0xffffffff;
+let electedNow: u32 = 0;
+let electedIndex: i32 = -1;
+
+/** Computes the elected prefix of `slot` at `now` (cached until either changes
+ *  or the interface is set again). */
+export function electFor(slot: u32, now: u32): i32 {
+  if (slot != electedSlot || now != electedNow) {
+    electedIndex = electedPrefix(slot, now);
+    electedSlot = slot;
+    electedNow = now;
+  }
+  return electedIndex;
+}
+
+/** Forgets the cached elected prefix (the interface's addresses changed). */
+export function electForget(): void {
+  electedSlot = 0xffffffff;
+}
+
 /** True when the interface's address `i` gives IA_NA addresses now. */
 export function naPrefixUsable(slot: u32, i: u32, now: u32, all: bool): bool {
   const plen = ifaceAddrPlen(slot, i);
   if (plen > NA_MAX_PLEN) return false;
   if (remaining(ifaceAddrPreferred(slot, i), now) == 0 || remaining(ifaceAddrValid(slot, i), now) == 0) return false;
   if (all || plen > 64) return true;
-  return <i32>i == electedPrefix(slot, now);
+  return <i32>i == electFor(slot, now);
 }
 
 /** Writes prefix (first `plen` bits of the interface's address `i`) + `iid`
@@ -150,13 +172,24 @@ export function onLink(slot: u32, addr: usize, now: u32): bool {
 
 /** The reference's default delegated length. */
 export const PD_DEFAULT_LEN: u32 = 62;
-/** The bitmap covers at most 2^16 /64 units (a /48 border). */
-const PD_MAX_UNIT_BITS: u32 = 16;
+/** The bitmap covers at most 2^20 /64 units (a /44 border: 262144 /62s);
+ *  128 KiB per interface, touched only for interfaces that delegate. */
+const PD_MAX_UNIT_BITS: u32 = 20;
 const PD_UNITS_MAX: u32 = 1 << PD_MAX_UNIT_BITS;
 const MAP_BYTES: u32 = PD_UNITS_MAX / 8;
 
 const maps: usize = memory.data(<i32>(MAX_IFACES * MAP_BYTES), 8);
 const borders = new StaticArray<u32>(<i32>MAX_IFACES); // border prefix length, 0 = no PD space
+// Per interface and delegation length: no aligned free run of that length
+// starts below this unit, so first fit starts here (O(1) amortised instead of
+// a scan from 0 that grows with the delegations). Taking only makes runs less
+// free; a release lowers the hints it touches.
+const HINT_LENS: i32 = 65;
+const fitHint = new StaticArray<u32>(<i32>MAX_IFACES * HINT_LENS);
+
+@inline function hintAt(slot: u32, len: u32): i32 {
+  return <i32>slot * HINT_LENS + <i32>len;
+}
 const dirty = new StaticArray<bool>(<i32>MAX_IFACES);
 
 @inline function map(slot: u32): usize {
@@ -166,6 +199,7 @@ const dirty = new StaticArray<bool>(<i32>MAX_IFACES);
 /** Marks the interface's PD space for a rebuild (its addresses changed). */
 export function pdInvalidate(slot: u32): void {
   if (slot < MAX_IFACES) unchecked((dirty[slot] = true));
+  electForget();
 }
 
 /** Invalidates every interface (after restore or a capacity change). */
@@ -229,9 +263,10 @@ export function pdRefresh(slot: u32, now: u32): void {
     if (pdPrefixUsable(slot, i, now) && ifaceAddrPlen(slot, i) > border) border = ifaceAddrPlen(slot, i);
   }
   unchecked((borders[slot] = border));
-  memory.fill(map(slot), 0, MAP_BYTES);
+  for (let l = 0; l < HINT_LENS; l++) unchecked((fitHint[hintAt(slot, l)] = 0));
   const total = units(slot);
   if (total == 0) return;
+  memory.fill(map(slot), 0, (total + 7) >> 3);
   const umask: u64 = <u64>total - 1;
   // The interface's own /64s are not delegated.
   for (let i: u32 = 0; i < n; i++) {
@@ -296,9 +331,14 @@ export function pdCarve(slot: u32, len: u32, minLen: u32, hint: usize, now: u32)
   for (let l = len; l <= 64; l++) {
     const count = pdUnitCount(l);
     if (count == 0 || count > total) continue;
-    for (let first: u32 = 0; first + count <= total; first += count) {
-      if (rangeFree(slot, first, count)) return pdTake(slot, first, l);
+    const h = hintAt(slot, l);
+    for (let first: u32 = (unchecked(fitHint[h]) + count - 1) & ~(count - 1); first + count <= total; first += count) {
+      if (rangeFree(slot, first, count)) {
+        unchecked((fitHint[h] = first + count));
+        return pdTake(slot, first, l);
+      }
     }
+    unchecked((fitHint[h] = total)); // nothing of this length is free
   }
   return false;
 }
@@ -313,7 +353,15 @@ function pdTake(slot: u32, first: u32, len: u32): bool {
 /** Returns a delegation's units to the free pool. */
 export function pdRelease(slot: u32, first: u32, len: u32): void {
   const count = pdUnitCount(len);
-  if (count != 0 && first + count <= units(slot) && !unchecked(dirty[slot])) bitsSet(slot, first, count, false);
+  if (count != 0 && first + count <= units(slot) && !unchecked(dirty[slot])) {
+    bitsSet(slot, first, count, false);
+    for (let l: u32 = 64 - PD_MAX_UNIT_BITS; l <= 64; l++) {
+      const c = pdUnitCount(l);
+      const start = first & ~(c - 1);
+      const h = hintAt(slot, l);
+      if (start < unchecked(fitHint[h])) unchecked((fitHint[h] = start));
+    }
+  }
 }
 
 /** Writes the delegated prefix (16 bytes) for delegation (first, len) under

@@ -179,9 +179,22 @@ export function bBind(i: u32): void {
   return (<u64>iaid) | (<u64>type << 32) | (<u64>slot << 48);
 }
 
+/** The keyed hash of a DUID that places its bindings in the index (hash
+ *  once per request; the IA is mixed in cheaply). */
+export function duidHash(duid: usize, duidLen: u32): u64 {
+  return sipHash(duid, duidLen, 0x6475696400000000);
+}
+
+@inline function idBucketOf(h: u64, slot: u32, type: u32, iaid: u32): usize {
+  let x = h ^ (idKey(slot, type, iaid) * 0x9e3779b97f4a7c15);
+  x ^= x >> 32;
+  x *= 0xd6e8feb86659fd93;
+  x ^= x >> 32;
+  return idBuckets + (<usize>(<u32>x & (nBuckets - 1)) << 2);
+}
+
 @inline function idBucket(slot: u32, type: u32, iaid: u32, duid: usize, duidLen: u32): usize {
-  const h = sipHash(duid, duidLen, idKey(slot, type, iaid));
-  return idBuckets + (<usize>(<u32>h & (nBuckets - 1)) << 2);
+  return idBucketOf(duidHash(duid, duidLen), slot, type, iaid);
 }
 
 @inline function posBucket(slot: u32, position: u64): usize {
@@ -274,11 +287,11 @@ function dedupeBucket(i: u32): usize {
 
 // ---------------------------------------------------------------- operations
 
-/** The binding of (slot, IA type, IAID, DUID), or -1. Declined records are
+/** The binding of (slot, IA type, IAID, DUID), or -1; `h` is duidHash(DUID). Declined records are
  *  not found: they no longer belong to a client. */
-export function bFind(slot: u32, type: u32, iaid: u32, duid: usize, duidLen: u32): i32 {
+export function bFind(slot: u32, type: u32, iaid: u32, duid: usize, duidLen: u32, h: u64): i32 {
   if (capacity == 0 || duidLen > DUID_MAX) return -1;
-  let j = load<u32>(idBucket(slot, type, iaid, duid, duidLen));
+  let j = load<u32>(idBucketOf(h, slot, type, iaid));
   while (j != NONE) {
     const r = rec(j - 1);
     if (

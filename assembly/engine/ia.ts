@@ -25,7 +25,7 @@ import { effectOpen } from "./effects";
 import { writeStatus } from "./reply";
 import { rememberClient, reconfigureDue } from "./reconfigure";
 import {
-  remaining, minLifetime, onLink, naPrefixUsable, naAddress, naChoose, naFree, naPrefixOf,
+  remaining, minLifetime, onLink, electFor, naPrefixUsable, naAddress, naChoose, naFree, naPrefixOf,
   pdPrefixUsable, pdCarve, carvedFirst, carvedLen, pdFits, pdPrefix, pdRelease, pdUnitOf, pdRefresh,
 } from "./assign";
 
@@ -46,6 +46,9 @@ const IAADDR_LEN: u32 = 24;
 const IAPREFIX_LEN: u32 = 25;
 
 const tmp: usize = memory.data(16, 8);
+
+/** The static host entry of the client being answered (0: none), looked up once per request. */
+let clientHost: usize = 0;
 
 /** Set by processIas: how many IAs got at least one address or prefix. */
 export let iasServed: u32 = 0;
@@ -127,7 +130,7 @@ function firstHint(ia: usize, type: u32): usize {
 function createBinding(slot: u32, ia: usize, now: u32, adopt: bool): i32 {
   const type = optCode(ia);
   const iaid = ld32(optData(ia));
-  const host = hostFind(R.clientId, R.clientIdLen);
+  const host = clientHost;
   let position: u64 = 0;
   let plen: u32 = 0;
   if (type == C.OPT_IA_NA) {
@@ -190,7 +193,7 @@ function makeRoomForOffer(now: u32): void {
 
 /** The lease time for the binding's client: its static host's, else the interface's. */
 function leasetimeFor(slot: u32): u32 {
-  const host = hostFind(R.clientId, R.clientIdLen);
+  const host = clientHost;
   if (host != 0 && hostLeasetime(host) != 0) return hostLeasetime(host);
   return Cfg.cfgLeasetime(slot);
 }
@@ -198,7 +201,7 @@ function leasetimeFor(slot: u32): u32 {
 /** Copies the client's hostname (static host name, else the first label of
  *  its Client FQDN option, RFC 4704) into the record. True when it changed. */
 function updateHostname(r: usize): bool {
-  const host = hostFind(R.clientId, R.clientIdLen);
+  const host = clientHost;
   let src: usize = 0;
   let n: u32 = 0;
   if (host != 0 && hostNameLen(host) != 0) {
@@ -419,6 +422,8 @@ function commit(b: u32, now: u32, lease: u32): void {
 export function processIas(slot: u32, mode: u32, now: u32): void {
   iasServed = 0;
   leasesChanged = false;
+  clientHost = hostFind(R.clientId, R.clientIdLen);
+  electFor(slot, now);
   pdRefresh(slot, now);
   const lease = leasetimeFor(slot);
   for (let k = 0; k < R.iaKept; k++) {
@@ -426,7 +431,7 @@ export function processIas(slot: u32, mode: u32, now: u32): void {
     const type = optCode(ia);
     const iaid = ld32(optData(ia));
     const enabled = type == C.OPT_IA_NA ? Cfg.cfgNa(slot) : Cfg.cfgPd(slot);
-    let b = B.bFind(slot, type, iaid, R.clientId, R.clientIdLen);
+    let b = B.bFind(slot, type, iaid, R.clientId, R.clientIdLen, R.clientHash());
 
     if (mode == IA_RELEASE || mode == IA_DECLINE) {
       // RFC 8415 18.3.7 / 18.3.8: only unknown IAs appear in the Reply, with NoBinding.

@@ -43,9 +43,16 @@ export function ifaceAllows(slot: u32, now: u32): bool {
 /** True when the client identified by `len` bytes at `id` may send one more
  *  message on `slot` at `now`. */
 export function clientAllows(slot: u32, id: usize, len: u32, now: u32): bool {
+  if (cfgRateClient(slot) == 0) return true;
+  return clientAllowsHash(slot, sipHash(id, len, 0x7261746500000000), now);
+}
+
+/** Like clientAllows, for a client already hashed with a keyed hash. */
+export function clientAllowsHash(slot: u32, hash: u64, now: u32): bool {
   const rate = cfgRateClient(slot);
   if (rate == 0) return true;
-  const h = sipHash(id, len, 0x7261746500000000 | <u64>slot);
+  let h = hash ^ (<u64>slot * 0x9e3779b97f4a7c15);
+  h ^= h >> 29;
   const key = <u32>(h >> 32) | 1; // never 0: 0 marks an unused bucket
   const b = clients + (<usize>slot * CLIENT_BUCKETS + <usize>(<u32>h & (CLIENT_BUCKETS - 1))) * BUCKET;
   let tokens: u32;

@@ -12,6 +12,7 @@
 import { ld8, ld16 } from "../wire/bytes";
 import * as C from "../wire/codes";
 import { optFits, optCode, optLen, optData, optNext } from "../wire/options";
+import { duidHash } from "./bindings";
 
 /** IAID, T1, T2 (RFC 8415 sections 21.4, 21.21). */
 export const IA_HEADER_LEN: u32 = 12;
@@ -52,6 +53,7 @@ export function parseRequest(msg: usize, len: u32): bool {
   oroLen = 0;
   iaCount = 0;
   iaKept = 0;
+  hashed = false;
   duplicateIds = false;
   rapidCommit = false;
   reconfAccept = false;
@@ -90,16 +92,45 @@ export function parseRequest(msg: usize, len: u32): bool {
     }
     p = optNext(p);
   }
+  buildOroBits();
   return true;
+}
+
+// The ORO's codes below 256 as a bit set, built once per message.
+const oroBits = new StaticArray<u64>(4);
+
+function buildOroBits(): void {
+  unchecked((oroBits[0] = 0));
+  unchecked((oroBits[1] = 0));
+  unchecked((oroBits[2] = 0));
+  unchecked((oroBits[3] = 0));
+  const n = oroLen & ~1;
+  for (let i: u32 = 0; i < n; i += 2) {
+    const c = ld16(oro + i);
+    if (c < 256) unchecked((oroBits[c >> 6] |= <u64>1 << <u64>(c & 63)));
+  }
 }
 
 /** True when the client's Option Request option lists `code`. */
 export function requested(code: u32): bool {
+  if (code < 256) return (unchecked(oroBits[code >> 6]) & (<u64>1 << <u64>(code & 63))) != 0;
   const n = oroLen & ~1;
   for (let i: u32 = 0; i < n; i += 2) {
     if (ld16(oro + i) == code) return true;
   }
   return false;
+}
+
+let hashOfClient: u64 = 0;
+let hashed: bool = false;
+
+/** duidHash of the Client ID, computed once per message. */
+export function clientHash(): u64 {
+  if (!hashed) {
+    hashOfClient = duidHash(clientId, clientIdLen);
+    hashed = true;
+  }
+  return hashOfClient;
 }
 
 /** True when the Client ID present is a plausible DUID (RFC 8415 section 11:

@@ -7,7 +7,7 @@ import * as C from "../wire/codes";
 import { ld8, addrIsZero, prefixContains } from "../wire/bytes";
 import { unwrapRelays, innerMessage, innerLength, hopCount, hopHeader, hopHasSourcePort, UNWRAP_OK, UNWRAP_HOP_LIMIT } from "../relay/hops";
 import { relayForward, relayReply } from "../relay/agent";
-import { ifaceAllows, clientAllows } from "./ratelimit";
+import { ifaceAllows, clientAllows, clientAllowsHash } from "./ratelimit";
 import * as R from "./request";
 import { cfgPresent, cfgMode, cfgMaster } from "./config";
 import { ifaceUp, ifaceGlobal, ifaceAddrCount, ifaceAddr, ifaceAddrPlen } from "./iface";
@@ -124,7 +124,7 @@ export function handle(len: u32): i32 {
   if (R.clientId != 0 && !R.clientIdValid()) return drop(A.STAT_DROP_CLIENT_ID);
   if (R.serverId != 0 && (R.serverIdLen < 3 || R.serverIdLen > C.DUID_MAX_LEN)) return drop(A.STAT_DROP_SERVER_ID);
   // Per client: its DUID (relayed clients all come from their relay's address).
-  if (R.clientId != 0 ? !clientAllows(slot, R.clientId, R.clientIdLen, now) : !clientAllows(slot, A.META + A.META_IN_SRC_ADDR, 16, now)) {
+  if (R.clientId != 0 ? !clientAllowsHash(slot, R.clientHash(), now) : !clientAllows(slot, A.META + A.META_IN_SRC_ADDR, 16, now)) {
     return drop(A.STAT_DROP_RATE_LIMIT);
   }
   duidFor(slot);
