@@ -21,6 +21,8 @@ import { bytesEqual } from "../wire/bytes";
 import { ifaceAddrCount, ifaceAddr, ifaceAddrPlen, ifaceAddrPreferred, ifaceAddrValid } from "./iface";
 import { sipHash } from "./siphash";
 import * as B from "./bindings";
+import { cfgAssignAll } from "./config";
+import { OPT_IA_NA } from "../wire/codes";
 
 // ---------------------------------------------------------------- lifetimes
 
@@ -382,3 +384,22 @@ export function pdUnitOf(slot: u32, prefix: usize): i64 {
 }
 
 
+
+// ---------------------------------------------------------------- a binding's leases
+
+/** The lease binding record `r` has under the interface's address `k` right
+ *  now: its address (IA_NA) or delegated prefix (IA_PD) written at `out`, and
+ *  its prefix length returned (128 for an address); 0 when `k` gives none. */
+export function bindingLease(r: usize, k: u32, now: u32, out: usize): u32 {
+  const slot = <u32>load<u8>(r + B.B_SLOT);
+  const position = load<u64>(r + B.B_POSITION);
+  if (load<u8>(r + B.B_TYPE) == OPT_IA_NA) {
+    if (!naPrefixUsable(slot, k, now, cfgAssignAll(slot))) return 0;
+    naAddress(slot, k, position, out);
+    return 128;
+  }
+  const len = <u32>load<u8>(r + B.B_PLEN);
+  if (!pdPrefixUsable(slot, k, now) || !pdFits(slot, <u32>position, len)) return 0;
+  pdPrefix(slot, k, <u32>position, out);
+  return len;
+}

@@ -25,7 +25,7 @@ import { effectOpen } from "./effects";
 import { writeStatus } from "./reply";
 import { rememberClient, reconfigureDue } from "./reconfigure";
 import {
-  remaining, minLifetime, onLink, electFor, naPrefixUsable, naAddress, naChoose, naFree, naPrefixOf,
+  remaining, minLifetime, onLink, electFor, bindingLease, naPrefixUsable, naAddress, naChoose, naFree, naPrefixOf,
   pdPrefixUsable, pdCarve, carvedFirst, carvedLen, pdFits, pdPrefix, pdRelease, pdUnitOf, pdRefresh,
 } from "./assign";
 
@@ -261,42 +261,19 @@ function writeLeases(i: u32, now: u32, lease: u32): void {
   const r = B.rec(i);
   const slot = <u32>load<u8>(r + B.B_SLOT);
   const type = <u32>load<u8>(r + B.B_TYPE);
-  const position = load<u64>(r + B.B_POSITION);
   const n = ifaceAddrCount(slot);
-  const all = Cfg.cfgAssignAll(slot);
   for (let k: u32 = 0; k < n; k++) {
-    const pref = remaining(ifaceAddrPreferred(slot, k), now);
-    const valid = remaining(ifaceAddrValid(slot, k), now);
-    if (type == C.OPT_IA_NA) {
-      if (!naPrefixUsable(slot, k, now, all)) continue;
-      naAddress(slot, k, position, tmp);
-      writeLease(type, tmp, 128, pref, valid, lease);
-    } else {
-      const len = <u32>load<u8>(r + B.B_PLEN);
-      if (!pdPrefixUsable(slot, k, now) || !pdFits(slot, <u32>position, len)) continue;
-      pdPrefix(slot, k, <u32>position, tmp);
-      writeLease(type, tmp, len, pref, valid, lease);
-    }
+    const plen = bindingLease(r, k, now, tmp);
+    if (plen != 0) writeLease(type, tmp, plen, remaining(ifaceAddrPreferred(slot, k), now), remaining(ifaceAddrValid(slot, k), now), lease);
   }
 }
 
 /** True when the binding currently gives `addr` (IA_NA) or `prefix/plen` (IA_PD). */
 function bindingHolds(i: u32, addr: usize, plen: u32, now: u32): bool {
   const r = B.rec(i);
-  const slot = <u32>load<u8>(r + B.B_SLOT);
-  const type = <u32>load<u8>(r + B.B_TYPE);
-  const position = load<u64>(r + B.B_POSITION);
-  const n = ifaceAddrCount(slot);
-  const all = Cfg.cfgAssignAll(slot);
+  const n = ifaceAddrCount(<u32>load<u8>(r + B.B_SLOT));
   for (let k: u32 = 0; k < n; k++) {
-    if (type == C.OPT_IA_NA) {
-      if (!naPrefixUsable(slot, k, now, all)) continue;
-      naAddress(slot, k, position, tmp);
-    } else {
-      if (plen != <u32>load<u8>(r + B.B_PLEN) || !pdPrefixUsable(slot, k, now)) continue;
-      pdPrefix(slot, k, <u32>position, tmp);
-    }
-    if (bytesEqual(tmp, addr, 16)) return true;
+    if (bindingLease(r, k, now, tmp) == plen && bytesEqual(tmp, addr, 16)) return true;
   }
   return false;
 }

@@ -9,7 +9,7 @@ import { textStart, textLen, textStr, textChar, textU32, textHex, textAddr, text
 import * as B from "./bindings";
 import * as Cfg from "./config";
 import { ifaceAddrCount, ifaceAddrPreferred, ifaceAddrValid, ifaceName, ifaceUp } from "./iface";
-import { remaining, minLifetime, naPrefixUsable, naAddress, pdPrefixUsable, pdFits, pdPrefix } from "./assign";
+import { remaining, minLifetime, bindingLease } from "./assign";
 
 const tmp: usize = memory.data(16, 8);
 
@@ -55,24 +55,18 @@ function textI64(v: i64): void {
   }
 }
 
-/** Calls back for each address/prefix the binding gives now; returns how many. */
+/** Writes each address/prefix the binding gives now (JSON objects, or
+ *  " addr/len" for the lease file); returns how many. */
 function forEachLease(i: u32, now: u32, json: bool, first: bool): u32 {
   const r = B.rec(i);
   const slot = <u32>load<u8>(r + B.B_SLOT);
   const type = <u32>load<u8>(r + B.B_TYPE);
-  const position = load<u64>(r + B.B_POSITION);
-  const plen = type == C.OPT_IA_NA ? 128 : <u32>load<u8>(r + B.B_PLEN);
   const lease = load<u32>(r + B.B_LEASETIME);
   const n = ifaceAddrCount(slot);
   let count: u32 = 0;
   for (let k: u32 = 0; k < n; k++) {
-    if (type == C.OPT_IA_NA) {
-      if (!naPrefixUsable(slot, k, now, Cfg.cfgAssignAll(slot))) continue;
-      naAddress(slot, k, position, tmp);
-    } else {
-      if (!pdPrefixUsable(slot, k, now) || !pdFits(slot, <u32>position, plen)) continue;
-      pdPrefix(slot, k, <u32>position, tmp);
-    }
+    const plen = bindingLease(r, k, now, tmp);
+    if (plen == 0) continue;
     if (json) {
       if (count > 0 || !first) textChar(0x2c);
       textStr("{\"address\":\"");
@@ -145,10 +139,8 @@ function hostsLines(i: u32, now: u32, hn: u32): void {
   const r = B.rec(i);
   const slot = <u32>load<u8>(r + B.B_SLOT);
   const n = ifaceAddrCount(slot);
-  const position = load<u64>(r + B.B_POSITION);
   for (let k: u32 = 0; k < n; k++) {
-    if (!naPrefixUsable(slot, k, now, Cfg.cfgAssignAll(slot))) continue;
-    naAddress(slot, k, position, tmp);
+    if (bindingLease(r, k, now, tmp) == 0) continue;
     textAddr(tmp);
     textChar(0x09);
     textJsonUtf8(r + B.B_HOSTNAME, hn);

@@ -12,42 +12,8 @@ import type { Core } from "../core/core.js";
 import { dhcpv6Packets } from "../util/pcap.js";
 import { formatIPv6 } from "../util/ipv6.js";
 
-/** What assembly/inspect/inspect.ts writes (see the shape comment there). */
-export interface InspectError {
-  off: number;
-  len: number;
-  error: string;
-}
-
-export interface InspectMsg {
-  type?: number;
-  name?: string;
-  off: number;
-  len: number;
-  xid?: number;
-  hop?: number;
-  link?: string;
-  peer?: string;
-  options: InspectOption[];
-  errors: InspectError[];
-}
-
-export interface InspectOption {
-  code: number;
-  name: string;
-  rfc?: string;
-  off: number;
-  len: number;
-  fields: Record<string, unknown>;
-  options?: InspectOption[];
-  msg?: InspectMsg;
-  errors?: InspectError[];
-}
-
-export interface InspectResult {
-  msg: InspectMsg;
-  truncated?: boolean;
-}
+import type { InspectError, InspectMsg, InspectOption, InspectResult } from "../core/inspect-json.js";
+export type { InspectError, InspectMsg, InspectOption, InspectResult };
 
 export const DECODE_USAGE = "usage: decode HEX|FILE [--json]   (HEX: the DHCPv6 message; FILE: hex text, raw bytes, pcap or pcapng)";
 

@@ -3,41 +3,12 @@
 // message list. Nothing here reads packet bytes: every value comes from the
 // core's decode.
 
-export interface Err {
-  off: number;
-  len: number;
-  error: string;
-}
+import type { InspectError, InspectMsg, InspectOption, InspectResult } from "../../host/core/inspect-json.js";
 
-export interface Msg {
-  type?: number;
-  name?: string;
-  off: number;
-  len: number;
-  xid?: number;
-  hop?: number;
-  link?: string;
-  peer?: string;
-  options: Opt[];
-  errors: Err[];
-}
-
-export interface Opt {
-  code: number;
-  name: string;
-  rfc?: string;
-  off: number;
-  len: number;
-  fields: Record<string, unknown>;
-  options?: Opt[];
-  msg?: Msg;
-  errors?: Err[];
-}
-
-export interface Inspected {
-  msg: Msg;
-  truncated?: boolean;
-}
+export type Err = InspectError;
+export type Msg = InspectMsg;
+export type Opt = InspectOption;
+export type Inspected = InspectResult;
 
 /** Message types a server sends (RFC 8415 section 7.3). */
 export const SERVER_TYPES = new Set([2, 7, 10, 13]);
