@@ -48,6 +48,8 @@ export interface Figure {
   ops: number;
   perSec: number;
   nsEach: number;
+  /** Server layers: journal compactions (each rewrites and fsyncs the whole journal) during the loop. */
+  compactions?: number;
 }
 
 export interface CoreSuiteResult {
@@ -225,7 +227,10 @@ export async function runCoreSuite(o: CoreSuiteOptions): Promise<CoreSuiteResult
   const add = (f: Omit<Figure, "perSec" | "nsEach">, ns: number) => {
     const fig: Figure = { ...f, perSec: (f.ops / ns) * 1e9, nsEach: ns / f.ops };
     figures.push(fig);
-    o.log(`  ${(f.bindings === null ? "-" : String(f.bindings)).padStart(7)}  ${f.layer.padEnd(11)} ${f.label.padEnd(56)} ${fig.perSec.toFixed(0).padStart(10)} /s ${fig.nsEach.toFixed(0).padStart(8)} ns`);
+    o.log(
+      `  ${(f.bindings === null ? "-" : String(f.bindings)).padStart(7)}  ${f.layer.padEnd(11)} ${f.label.padEnd(56)} ${fig.perSec.toFixed(0).padStart(10)} /s ${fig.nsEach.toFixed(0).padStart(8)} ns` +
+        (f.compactions ? `  (${f.compactions} journal compactions)` : ""),
+    );
   };
   /** Best of reps for a loop that leaves the table unchanged. */
   const best = (n: number, fn: (i: number) => void): [number, number] => {
@@ -473,6 +478,12 @@ async function split(t: Table, rnd: Uint32Array, o: CoreSuiteOptions, add: Add, 
   server.routes = { close() {}, add() {}, del() {} } as unknown as ServerInternals["routes"]; // never touch this machine's routes
   // The journal holds the table, as after a restart of a daemon with these bindings.
   server.journal.compact(core.committedRecords());
+  let compactions = 0;
+  const compact = server.journal.compact.bind(server.journal);
+  server.journal.compact = (records) => {
+    compactions++;
+    compact(records);
+  };
   const slot = server.slots.get("bench0");
   if (slot !== 0) throw new Error(`the bench expected interface slot 0, the server chose ${slot}`);
   // Same interface context as the table's (configure does not drop it); the secret is the table's,
@@ -507,9 +518,10 @@ async function split(t: Table, rnd: Uint32Array, o: CoreSuiteOptions, add: Add, 
         const one = (i: number) => server.onDatagram({ data: c.msg(i), slot: 0, ifname: "bench0", multicast: true, src, srcPort: 546, socket: sock });
         await timeLoopAsync(Math.min(n, 2000), o.budgetMs, one); // warm-up
         sent = 0;
+        compactions = 0;
         const [ops, ns] = await timeLoopAsync(n, o.budgetMs, one);
         if (sent !== ops) throw new Error(`Server.onDatagram sent ${sent} replies for ${ops} datagrams (${c.key})`);
-        add({ key: c.key, label: c.label, bindings: used, layer, ops }, ns);
+        add({ key: c.key, label: c.label, bindings: used, layer, ops, compactions }, ns);
       }
     }
     await new Promise((r) => setTimeout(r, 50)); // let the daemon's deferred work (journal compaction) finish

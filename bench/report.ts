@@ -91,6 +91,9 @@ export function targets(r: Omit<Results, "targets">): Target[] {
 
 // ---------------------------------------------------------------- Markdown
 
+/** A profile frame for a table cell: long names (V8 prints a RegExp's whole source) are cut. */
+const cell = (frame: string) => `\`${(frame.length > 80 ? `${frame.slice(0, 77)}...` : frame).replace(/\|/g, "\\|")}\``;
+
 function table(head: string[], rows: (string | number)[][], align?: string[]): string {
   const a = align ?? head.map((_, i) => (i === 0 ? "---" : "---:"));
   return [`| ${head.join(" | ")} |`, `| ${a.join(" | ")} |`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
@@ -143,13 +146,17 @@ export function markdown(r: Results): string {
       const sk = [...new Set(split.map((f) => f.key))];
       out.push(
         table(
-          ["message", "core handle() alone", "Core.handle() + effects()", "Server.onDatagram, no send", "onDatagram + UDP send"],
+          ["message", "core handle() alone", "Core.handle() + effects()", "Server.onDatagram, no send", "onDatagram + UDP send", "journal compactions in the two onDatagram loops"],
           sk.map((k) => [
             split.find((f) => f.key === k)!.label,
             ...layers.map((l) => {
               const f = c.figures.find((x) => x.key === k && x.layer === l && x.bindings === at);
               return f ? f.nsEach.toFixed(0) : "-";
             }),
+            layers
+              .map((l) => c.figures.find((x) => x.key === k && x.layer === l && x.bindings === at)?.compactions)
+              .filter((x): x is number => x !== undefined)
+              .join(" + ") || "-",
           ]),
         ),
       );
@@ -239,13 +246,13 @@ export function markdown(r: Results): string {
       out.push(`Samples while perfdhcp ran: the main thread was busy ${p.summary.busyMs.toFixed(0)} ms of ${p.summary.wallMs.toFixed(0)} ms.${p.named ? "" : " (core.wasm frames unnamed)"}`, "");
       out.push(table(["layer", "share of busy time"], p.summary.layers.filter((l) => l.layer !== "idle").map((l) => [l.layer, `${l.pctOfBusy.toFixed(1)}%`])));
       out.push("");
-      out.push(table(["self time", "layer", "frame"], p.summary.topSelf.map((f) => [`${f.pct.toFixed(1)}%`, f.layer, `\`${f.frame}\``]), ["---:", "---", "---"]));
+      out.push(table(["self time", "layer", "frame"], p.summary.topSelf.map((f) => [`${f.pct.toFixed(1)}%`, f.layer, cell(f.frame)]), ["---:", "---", "---"]));
       out.push("");
       out.push(table(["inclusive", "function"], p.summary.inclusive.map((f) => [`${f.pct.toFixed(1)}%`, `\`${f.frame}\``]), ["---:", "---"]));
       out.push("");
       if (p.startup) {
         out.push(`Start-up in the same profile (process start until the load began; busy ${p.startup.busyMs.toFixed(0)} ms):`, "");
-        out.push(table(["self time", "layer", "frame"], p.startup.topSelf.slice(0, 8).map((f) => [`${f.ms.toFixed(0)} ms`, f.layer, `\`${f.frame}\``]), ["---:", "---", "---"]));
+        out.push(table(["self time", "layer", "frame"], p.startup.topSelf.slice(0, 8).map((f) => [`${f.ms.toFixed(0)} ms`, f.layer, cell(f.frame)]), ["---:", "---", "---"]));
         out.push("");
       }
       if (p.summary.topWasm.length) {

@@ -1,5 +1,6 @@
 // The whole benchmark of issue 7 in one go:
 //   node build/bench/run.js [--smoke] [--out DIR] [--no-lab] [--no-profile]
+//   node build/bench/run.js --render [DIR]     (results.md and rate.svg again from DIR/results.json)
 // (a) the core in-process at 1k/10k/100k bindings, (b) perfdhcp against our
 // daemon, Kea and a bare Node responder in the namespace lab (root), (c)
 // resident memory, (d) start-up, (e) core.wasm size; the daemon's CPU profile.
@@ -9,7 +10,7 @@
 // not run. Full run: about 8 minutes on the 2-core machine.
 
 import { execFileSync } from "node:child_process";
-import { mkdirSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, release } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -25,18 +26,21 @@ interface Args {
   out: string;
   lab: boolean;
   profile: boolean;
+  /** Only re-render results.md and rate.svg from DIR/results.json. */
+  render: string | null;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { smoke: false, out: "", lab: true, profile: true };
+  const a: Args = { smoke: false, out: "", lab: true, profile: true, render: null };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i];
     if (v === "--smoke") a.smoke = true;
     else if (v === "--out") a.out = argv[++i] ?? "";
     else if (v === "--no-lab") a.lab = false;
     else if (v === "--no-profile") a.profile = false;
+    else if (v === "--render") a.render = argv[++i] ?? "";
     else if (v === "-h" || v === "--help") {
-      process.stdout.write("usage: node build/bench/run.js [--smoke] [--out DIR] [--no-lab] [--no-profile]\n");
+      process.stdout.write("usage: node build/bench/run.js [--smoke] [--out DIR] [--no-lab] [--no-profile] | --render DIR\n");
       process.exit(0);
     } else {
       process.stderr.write(`unknown argument ${v}\n`);
@@ -67,8 +71,19 @@ function commit(): string {
   }
 }
 
+function render(dir: string): number {
+  const r = JSON.parse(readFileSync(join(dir, "results.json"), "utf8")) as Results;
+  const partial = { meta: r.meta, coreWasmBytes: r.coreWasmBytes, core: r.core, lab: r.lab, errors: r.errors };
+  const results: Results = { ...partial, targets: targets(partial) };
+  writeFileSync(join(dir, "results.md"), markdown(results));
+  if (r.lab) writeFileSync(join(dir, "rate.svg"), rateSvg(r.lab.steps, `perfdhcp -6 four-way exchanges (${r.meta.date.slice(0, 10)}, ${r.meta.cores} cores)`));
+  process.stdout.write(`rendered ${join(dir, "results.md")}\n`);
+  return 0;
+}
+
 async function main(): Promise<number> {
   const a = parseArgs(process.argv.slice(2));
+  if (a.render !== null) return render(a.render || join(ROOT, "bench", "results"));
   const t0 = Date.now();
   const log = (l: string) => process.stdout.write(l + "\n");
   mkdirSync(a.out, { recursive: true });
