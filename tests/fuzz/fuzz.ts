@@ -317,16 +317,18 @@ class Campaign {
     return this.stats;
   }
 
-  /** The smallest inputs, shortest first, that together keep every feature the corpus reached. */
+  /** The smallest inputs, shortest first, that together reach every edge the
+   *  corpus reached (edges, not hit-count classes: a small committed corpus). */
   distill(): Uint8Array[] {
     const map = new CoverageMap(this.info.points.length);
     const kept: Uint8Array[] = [];
     const sorted = [...this.corpus].map((e) => e.input).sort((a, b) => a.length - b.length);
     for (const input of sorted) {
       const f = this.attempt(input);
-      const fresh = this.fc.collect(map);
+      const edges = map.edges;
+      this.fc.collect(map);
       this.reset();
-      if (!f && fresh > 0) kept.push(input);
+      if (!f && map.edges > edges) kept.push(input);
     }
     return kept;
   }
