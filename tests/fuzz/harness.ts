@@ -68,6 +68,8 @@ export class FuzzCore implements Harness {
   private readonly hostRegions: [number, number][];
   private readonly rxPtr: number;
   private rxUsed = 0;
+  private readonly cfgPtr: number;
+  private cfgUsed = 0;
 
   constructor(info: Instrumented) {
     this.info = info;
@@ -75,7 +77,7 @@ export class FuzzCore implements Harness {
     this.x = this.core.exports as unknown as FuzzExports;
     this.counters = new Uint8Array(this.x.memory.buffer, info.counters, info.points.length);
     // Regions the host (not the core) writes: their pages are restored after
-    // every input. CFG is written only by configure, during setup.
+    // every input (RX and CFG as far as they were written).
     this.hostRegions = [REGION.META, REGION.CTX].map((id) => [this.core.exports.region_ptr(id), this.core.exports.region_size(id)]);
     // RX: as far as the host wrote into it.
     this.rxPtr = this.core.exports.region_ptr(REGION.RX);
@@ -83,6 +85,12 @@ export class FuzzCore implements Harness {
     const handle = core.handle.bind(core);
     const inspect = core.inspect.bind(core);
     const restore = core.restore.bind(core);
+    const configure = core.configure.bind(core);
+    this.cfgPtr = this.core.exports.region_ptr(REGION.CFG);
+    core.configure = (record) => {
+      this.cfgUsed = Math.max(this.cfgUsed, record.length);
+      configure(record);
+    };
     core.handle = (d, ...rest) => {
       this.rxUsed = Math.max(this.rxUsed, d.length);
       return handle(d, ...rest);
@@ -115,6 +123,7 @@ export class FuzzCore implements Harness {
     this.x.__fuzz_save_globals();
     this.dirty().fill(0);
     this.rxUsed = 0;
+    this.cfgUsed = 0;
     this.snap = new Uint8Array(this.x.memory.buffer).slice();
     this.snapBytes = this.snap.length;
     this.snapHeap = this.heapTop();
@@ -145,7 +154,9 @@ export class FuzzCore implements Harness {
     const d = this.dirty();
     for (const [ptr, size] of this.hostRegions) d.fill(1, ptr >>> DIRTY_SHIFT, (ptr + size + PAGE - 1) >>> DIRTY_SHIFT);
     if (this.rxUsed > 0) d.fill(1, this.rxPtr >>> DIRTY_SHIFT, (this.rxPtr + this.rxUsed + PAGE - 1) >>> DIRTY_SHIFT);
+    if (this.cfgUsed > 0) d.fill(1, this.cfgPtr >>> DIRTY_SHIFT, (this.cfgPtr + this.cfgUsed + PAGE - 1) >>> DIRTY_SHIFT);
     this.rxUsed = 0;
+    this.cfgUsed = 0;
     const snap = this.snap;
     for (let p = d.indexOf(1); p >= 0; p = d.indexOf(1, p + 1)) {
       const a = p * PAGE;

@@ -115,6 +115,33 @@ export function serverConfig(maxBindings: number): Uint8Array {
     .bytes();
 }
 
+/** Static hosts of the variant configurations: the DUID-LL the generator
+ *  gives its first client when the tape's MAC bytes are zero, and a MAC. */
+const STATIC_DUID = Uint8Array.of(0, 3, 0, 1, 0x0a, 0, 0, 0, 0, 0);
+function hostItem(sub: [number, ArrayLike<number>][]): Uint8Array {
+  return Uint8Array.from(sub.flatMap(([k, v]) => [k, v.length, ...Array.from(v)]));
+}
+
+/** Configuration variants a tape may ask for (marker byte CONFIG_MARKER, then
+ *  the variant). All keep the setup's binding capacity, so memory does not grow. */
+export const CONFIG_MARKER = 0xc5;
+export function variantConfig(v: number): Uint8Array | null {
+  const r = new CfgRecord().item(CFG.SECRET, SECRET).u32(CFG.MAX_BINDINGS, SEQ_MAX_BINDINGS);
+  const k = v % 6;
+  if (k === 1) {
+    r.item(CFG.HOST, hostItem([[1, STATIC_DUID], [3, u32(0).concat(u32(0x1234))], [4, [0x70, 0x63, 0x31]], [5, u32(600)]]));
+    r.item(CFG.HOST, hostItem([[1, Uint8Array.of(0, 3, 0, 1, 0x0a, 1, 0, 0, 0, 0)], [3, u32(0).concat(u32(0x1234))]])); // the same host id twice
+  }
+  r.iface(0).u8(CFG.MODE, MODE.server).item(CFG.DNS, ip("2001:db8:1::53")).text(CFG.DOMAIN, "lab.example");
+  if (k === 0) return null; // the setup's configuration
+  if (k === 1) r.u8(CFG.ASSIGN_ALL, 1).u32(CFG.LEASETIME, 600);
+  if (k === 2) r.u8(CFG.NA, 0).u8(CFG.PD_MIN_LEN, 60).u8(CFG.RAPID_COMMIT, 0);
+  if (k === 3) r.u8(CFG.PD, 0).u8(CFG.RECONFIGURE, 0).u32(CFG.LEASETIME, 60);
+  if (k === 4) r.u32(CFG.RATE_CLIENT, 0).u32(CFG.RATE_IFACE, 3).u8(CFG.PD_MIN_LEN, 64);
+  if (k === 5) r.u32(CFG.RATE_CLIENT, 0).u32(CFG.LEASETIME, 86400 * 400).u8(CFG.PD_MIN_LEN, 48);
+  return r.bytes();
+}
+
 export function setupSequence(h: Harness): void {
   h.core.setIface(ifaceRecord(initialPrefixes(SEQ_START)), SEQ_START);
   h.core.configure(serverConfig(SEQ_MAX_BINDINGS));
@@ -163,6 +190,14 @@ export class Scene {
   }
 
   run(tape: Tape, maxSteps = 64): void {
+    if (tape.bytes[0] === CONFIG_MARKER && tape.bytes.length > 1) {
+      tape.u8();
+      const cfg = variantConfig(tape.u8());
+      if (cfg) {
+        this.log(`configuration variant ${tape.bytes[1] % 6}`);
+        guard("configure", () => this.h.core.configure(cfg));
+      }
+    }
     for (let step = 0; step < maxSteps && !tape.done; step++) {
       const k = tape.below(32);
       if (k < 20) this.send(tape, false);

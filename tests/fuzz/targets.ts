@@ -11,7 +11,7 @@ import { dhcpv6Packets } from "../../host/util/pcap.js";
 import type { Harness } from "./harness.js";
 import { ROOT } from "./harness.js";
 import { checkInspect, handleChecked, checkMemory, memoryBaseline, type MemoryBaseline, type Datagram, type Outcome } from "./invariants.js";
-import { Scene, Tape, setupSequence, serverConfig, ifaceRecord, initialPrefixes, SEQ_START, SERVER_MAC, type Trace } from "./sequence.js";
+import { Scene, Tape, setupSequence, serverConfig, ifaceRecord, initialPrefixes, SEQ_START, SERVER_MAC, CONFIG_MARKER, type Trace } from "./sequence.js";
 import { MSG, OPT, opt, u16, u32, message, relayForward, iaAddr, iaPrefix } from "./dhcpv6.js";
 import { Rng } from "./mutate.js";
 import { encodeIface } from "../../host/core/records.js";
@@ -148,6 +148,7 @@ export const sequenceTarget: Target = {
   seeds() {
     const rng = new Rng(6);
     const out: Uint8Array[] = [new Uint8Array(0), new Uint8Array(16)];
+    for (let v = 1; v < 6; v++) out.push(Uint8Array.of(CONFIG_MARKER, v, ...rng.bytes(120)));
     for (const n of [8, 16, 32, 64, 128, 256, 512]) for (let k = 0; k < 4; k++) out.push(rng.bytes(n));
     return out;
   },
