@@ -58,6 +58,7 @@ export class Server {
   private timers: NodeJS.Timeout[] = [];
   private refreshing: Promise<void> | null = null;
   private routesRestored = false;
+  private compactionQueued = false;
 
   private constructor(core: Core, first: ServedConfig, private opts: ServerOptions) {
     this.core = core;
@@ -225,9 +226,27 @@ export class Server {
     }
     if (changed) {
       this.journal.sync();
-      if (this.journal.wantsCompaction()) setImmediate(() => this.journal.compact(this.core.committedRecords()));
+      if (!this.compactionQueued && this.journal.wantsCompaction()) {
+        // Once, after the datagrams already queued (not once per datagram).
+        this.compactionQueued = true;
+        setImmediate(() => {
+          this.compactionQueued = false;
+          this.journal.compact(this.core.committedRecords());
+        });
+      }
     }
     if (changed || setChanged) this.outputs.changed(setChanged);
+  }
+
+  /**
+   * The destination text for `sock`: a link-local address needs its interface
+   * unless the socket is bound to that interface already (ours are: the
+   * multicast and link-local sockets). libuv looks a zone up with
+   * if_nametoindex on every send, three syscalls, so it is left out when it can be.
+   */
+  private scoped(text: string, addr: Uint8Array, dev: string, sock: Datagram["socket"]): string {
+    if (!isLinkLocal(addr) || this.sockets.boundTo(sock) === dev) return text;
+    return `${text}%${dev}`;
   }
 
   /** A message the core wants sent now (a Reconfigure), out of the interface it names. */
@@ -238,7 +257,7 @@ export class Server {
       log.warn(`no socket on interface slot ${e.ifslot} to send ${e.datagram.length} bytes to ${formatIPv6(e.addr)}`);
       return;
     }
-    const dst = isLinkLocal(e.addr) ? `${formatIPv6(e.addr)}%${this.ifindexOfSlot(e.ifslot) || dev}` : formatIPv6(e.addr);
+    const dst = this.scoped(formatIPv6(e.addr), e.addr, dev, sock);
     this.send(sock, Buffer.from(e.datagram), e.port, dst);
     log.info(`sent ${e.datagram.length} bytes (Reconfigure) to [${dst}]:${e.port}`);
   }
@@ -276,10 +295,10 @@ export class Server {
     // gets its interface as a numeric zone (a name costs libuv three syscalls
     // per send to look it up).
     const text = sameAddress(r.addr, d.src) ? d.srcText : formatIPv6(r.addr);
-    const dst = isLinkLocal(r.addr) ? `${text}%${this.ifindexOfSlot(r.ifslot) || dev}` : text;
     // Out of the interface the core chose: the arrival socket, unless the
     // message goes to another interface (a relayed reply going down).
     const sock = dev === d.ifname && !d.multicast ? d.socket : (this.sockets.socketFor(dev, r.addr) ?? d.socket);
+    const dst = this.scoped(text, r.addr, dev, sock);
     this.send(sock, bytes, r.port, dst);
     if (log.enabled(7)) log.debug(`${d.data.length} bytes from ${from()}: sent ${bytes.length} bytes to [${dst}]:${r.port}`);
   }

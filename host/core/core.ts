@@ -43,6 +43,8 @@ export interface Reply {
   addr: Uint8Array; // 16 bytes (a copy)
 }
 
+const NO_EFFECTS: Effect[] = [];
+
 export class Core {
   readonly exports: CoreExports;
   private buffer: ArrayBuffer;
@@ -56,6 +58,8 @@ export class Core {
   out!: Uint8Array;
   stats!: Uint32Array;
   effectsView!: Uint8Array;
+  private srcView!: Uint8Array; // META in: source address
+  private dstView!: Uint8Array; // META out: destination address
 
   private constructor(instance: WebAssembly.Instance) {
     this.exports = instance.exports as unknown as CoreExports;
@@ -92,6 +96,8 @@ export class Core {
     this.out = view(REGION.OUT);
     this.stats = new Uint32Array(b, this.ptr[REGION.STATS], this.size[REGION.STATS] / 4);
     this.effectsView = view(REGION.EFFECTS);
+    this.srcView = new Uint8Array(b, this.ptr[REGION.META] + META.IN_SRC_ADDR, 16);
+    this.dstView = new Uint8Array(b, this.ptr[REGION.META] + META.OUT_DST_ADDR, 16);
   }
 
   private fresh(): void {
@@ -144,16 +150,17 @@ export class Core {
     m.setUint32(META.IN_FLAGS, multicast ? META_F_MULTICAST : 0, true);
     m.setUint32(META.IN_NOW, now >>> 0, true);
     m.setUint16(META.IN_SRC_PORT, srcPort, true);
-    new Uint8Array(m.buffer, m.byteOffset + META.IN_SRC_ADDR, 16).set(src);
+    this.srcView.set(src);
     const r = this.exports.handle(datagram.length);
     if (r <= 0) return r;
     this.fresh();
+    const mm = this.meta;
     return {
       length: r,
-      ifslot: m.getUint32(META.OUT_IFSLOT, true),
-      port: m.getUint16(META.OUT_DST_PORT, true),
-      kind: m.getUint16(META.OUT_DST_KIND, true),
-      addr: new Uint8Array(m.buffer.slice(m.byteOffset + META.OUT_DST_ADDR, m.byteOffset + META.OUT_DST_ADDR + 16)),
+      ifslot: mm.getUint32(META.OUT_IFSLOT, true),
+      port: mm.getUint16(META.OUT_DST_PORT, true),
+      kind: mm.getUint16(META.OUT_DST_KIND, true),
+      addr: this.dstView.slice(),
     };
   }
 
@@ -170,8 +177,9 @@ export class Core {
 
   /** The effects of the last handle/tick, decoded (payloads copied). */
   effects(): Effect[] {
-    this.fresh();
     const n = this.exports.effects_len();
+    if (n === 0) return NO_EFFECTS;
+    this.fresh();
     const e = this.effectsView;
     const dv = new DataView(e.buffer, e.byteOffset, n);
     const out: Effect[] = [];

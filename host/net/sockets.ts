@@ -39,6 +39,12 @@ export interface Datagram {
   socket: dgram.Socket;
 }
 
+/** Our addresses are always literals: no resolver on the send path (dns.lookup
+ *  re-validates every address with regular expressions). */
+function literalLookup(address: string, _opts: unknown, cb: (err: Error | null, address: string, family: number) => void): void {
+  cb(null, address, 6);
+}
+
 /** Source addresses seen recently, parsed once (a client sends several messages). */
 const parsed = new Map<string, Uint8Array>();
 const PARSED_MAX = 4096;
@@ -94,6 +100,7 @@ interface Open {
 
 export class ServerSockets {
   private open = new Map<string, Open>();
+  private bound = new WeakMap<dgram.Socket, string>();
 
   /**
    * @param locate for a datagram on a socket shared by several interfaces
@@ -139,14 +146,20 @@ export class ServerSockets {
     return other;
   }
 
+  /** The interface `sock` is bound to (its bind address has a zone), or undefined. */
+  boundTo(sock: dgram.Socket): string | undefined {
+    return this.bound.get(sock);
+  }
+
   /** Keys of the sockets bound and listening. */
   listening(): string[] {
     return [...this.open.values()].filter((o) => o.ready).map((o) => o.spec.key);
   }
 
   private bind(spec: SocketSpec): void {
-    const sock = dgram.createSocket({ type: "udp6", reuseAddr: true });
+    const sock = dgram.createSocket({ type: "udp6", reuseAddr: true, lookup: literalLookup });
     const o: Open = { spec, sock, ready: false };
+    if (spec.bindAddr.includes("%")) this.bound.set(sock, spec.ifname);
     this.open.set(spec.key, o);
     sock.on("error", (e) => {
       log.warn(`socket ${spec.key}: ${e.message}; will retry on the next interface change`);
