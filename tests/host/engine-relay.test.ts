@@ -134,3 +134,24 @@ test("behind a relay, the server assigns from the interface whose prefix holds t
   assert.deepEqual(r.addr, ip("2001:db8:9::2"));
   assert.equal(r.ifslot, 0, "back out of the arrival interface");
 });
+
+test("hybrid: an interface with a global prefix serves, without one it relays; the master only takes Relay-replies", () => {
+  const core = loadCore();
+  const mac = Uint8Array.of(2, 0, 0, 0, 0, 1);
+  const withPrefix = [{ addr: ip("2001:db8:1::1"), plen: 64, preferredUntil: INF, validUntil: INF }];
+  core.setIface(encodeIface({ slot: 0, name: "lan", ifindex: DOWN_INDEX, up: true, mac, linkLocal: ip("fe80::1"), addrs: withPrefix }));
+  core.setIface(encodeIface({ slot: 1, name: "wan", ifindex: 8, up: true, mac, linkLocal: ip("fe80::2"), addrs: [] }));
+  core.configure(new CfgRecord().item(CFG.SECRET, SECRET).iface(0).u8(CFG.MODE, MODE.hybrid).iface(1).u8(CFG.MODE, MODE.hybrid).u8(CFG.MASTER, 1).bytes());
+  let r = core.handle(solicit(), 0, CLIENT, 546, true, 100);
+  assert.ok(typeof r !== "number");
+  assert.equal(r.kind, 0, "served directly");
+  assert.equal(walk(core.tx.slice(0, r.length)).msgType, 2, "an Advertise");
+  // The prefix goes away (no upstream delegation): the interface relays.
+  core.setIface(encodeIface({ slot: 0, name: "lan", ifindex: DOWN_INDEX, up: true, mac, linkLocal: ip("fe80::1"), addrs: [] }), 100);
+  r = core.handle(solicit(), 0, CLIENT, 546, true, 101);
+  assert.ok(typeof r !== "number");
+  assert.equal(r.kind, DST_UPSTREAM);
+  assert.equal(walk(core.tx.slice(0, r.length)).msgType, 12, "a Relay-forward");
+  r = core.handle(solicit(), 1, ip("fe80::99"), 546, true, 102);
+  assert.equal(typeof r === "number" && STAT_NAMES[-r], "drop_relay_reply", "the master takes no client messages");
+});
