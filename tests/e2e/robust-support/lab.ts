@@ -253,3 +253,14 @@ export async function describeExchange(file: string, max = 40): Promise<string> 
   }
   return lines.length > max ? [...lines.slice(0, max / 2), `... ${lines.length - max} more ...`, ...lines.slice(-max / 2)].join("\n") : lines.join("\n");
 }
+
+/** The kernel's UDP over IPv6 counters of a namespace (/proc/net/snmp6: Udp6InDatagrams, Udp6RcvbufErrors, ...). */
+export async function udp6Stats(lab: Lab, role: string): Promise<Record<string, number>> {
+  const r = await lab.run(role, "/bin/cat", ["/proc/net/snmp6"], { timeoutMs: 3000 });
+  const out: Record<string, number> = {};
+  for (const line of r.stdout.split("\n")) {
+    const m = /^(Udp6\w+)\s+(\d+)/.exec(line);
+    if (m) out[m[1]] = Number(m[2]);
+  }
+  return out;
+}
