@@ -75,6 +75,7 @@ export function parseConfig(text: string, fileName: string): LoadResult {
   const named = new Map<string, UciSection>();
   const devices = new Map<string, InterfaceConfig>();
   let odhcpdSections = 0;
+  let hostEntries = 0;
 
   for (const s of uci.sections) {
     checkUniqueName(fileName, s, named);
@@ -86,13 +87,20 @@ export function parseConfig(text: string, fileName: string): LoadResult {
         break;
       case "dhcp": {
         const iface = readInterface(r);
+        checkCoreLimits(r, iface);
         checkUniqueDevice(r, iface, devices);
         config.interfaces.push(iface);
         break;
       }
-      case "host":
-        config.hosts.push(readHost(r));
+      case "host": {
+        const h = readHost(r);
+        hostEntries += Math.max(1, h.macs.length);
+        if (hostEntries > CORE_MAX_HOSTS) {
+          throw new ConfigError(r.at(), `too many static hosts: at most ${CORE_MAX_HOSTS} (each MAC of a host counts as one)`);
+        }
+        config.hosts.push(h);
         break;
+      }
       default:
         if (!FOREIGN_SECTIONS.has(s.type)) {
           warnings.push(makeWarning({ file: fileName, line: s.line }, `unknown section type '${s.type}', ignored`));
@@ -143,6 +151,33 @@ function readGlobal(r: SectionReader, g: GlobalConfig): void {
 
 /** Largest rate limit (messages per second) accepted. */
 const RATE_MAX = 1_000_000;
+
+// What the core can hold (assembly/engine/config.ts, hosts.ts): checked here
+// so that the error names the file, line and option.
+const CORE_MAX_HOSTS = 256;
+const CORE_LIST_BYTES = 4096; // per list (DNS, domains, NTP, SNTP, raw) and interface
+const CORE_SLOT_BYTES = 8192; // all encoded options of one interface
+
+function wireNameLength(name: string): number {
+  return name.split(".").reduce((n, label) => n + 1 + label.length, 1);
+}
+
+/** The per-interface sizes the core accepts. */
+function checkCoreLimits(r: SectionReader, i: InterfaceConfig): void {
+  const lists: [string, number][] = [
+    ["dns", i.dns.length * 16],
+    ["domain", i.domains.reduce((n, d) => n + wireNameLength(d), 0)],
+    ["ntp", i.ntp.reduce((n, x) => n + (x.kind === "addr" ? 20 : 4 + wireNameLength(x.name)), 0)],
+    ["dhcpv6_raw", i.raw?.length ?? 0],
+  ];
+  let total = 0;
+  for (const [option, bytes] of lists) {
+    if (bytes > CORE_LIST_BYTES) throw new ConfigError(r.at(option), `too many values: ${bytes} bytes encoded, at most ${CORE_LIST_BYTES}`);
+    total += bytes + 4;
+  }
+  total += i.ntp.filter((x) => x.kind === "addr").length * 16 + 4; // SNTP
+  if (total > CORE_SLOT_BYTES) throw new ConfigError(r.at(), `the section's options take ${total} bytes encoded, at most ${CORE_SLOT_BYTES}`);
+}
 
 /** RFC 8415 section 7.6. */
 const HOP_COUNT_LIMIT = 32;
