@@ -108,7 +108,11 @@ export function handle(len: u32): i32 {
   const now = load<u32>(A.META + A.META_IN_NOW);
   if (!ifaceAllows(slot, now)) return drop(A.STAT_DROP_RATE_LIMIT);
   if (relaying(slot, now)) {
-    if (!clientAllows(slot, A.META + A.META_IN_SRC_ADDR, 16, now)) return drop(A.STAT_DROP_RATE_LIMIT);
+    // Per client only for a client's own messages: a server's Relay-replies
+    // and another relay's Relay-forwards carry many clients from one address.
+    const t = ld8(A.RX);
+    const fromClient = !cfgMaster(slot) && t != C.MSG_RELAY_FORW && t != C.MSG_RELAY_REPL;
+    if (fromClient && !clientAllows(slot, A.META + A.META_IN_SRC_ADDR, 16, now)) return drop(A.STAT_DROP_RATE_LIMIT);
     return relay(slot, len, now);
   }
 
