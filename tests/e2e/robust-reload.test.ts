@@ -76,7 +76,7 @@ test("SIGHUP with a bad file (syntax error, invalid value, unknown interface mod
       assert.deepEqual([r.binding.addresses, r.binding.prefixes], [first.addresses, first.prefixes], "the binding survives the good reload too");
       assert.deepEqual(r.binding.dns, [NEW_DNS], "and the new DNS server is served");
       assert.deepEqual((await srv.flatLeases()).map((l) => `${l.duid} ${l.kind} ${pfx(l)}`).sort(), leases);
-      t.diagnostic(logged.join("\n"));
+      for (const line of logged) t.diagnostic(line.replace(/^#\d+ /, ""));
     } catch (e) {
       (e as Error).message += `\n--- server log ---\n${srv.tail(30)}`;
       throw e;

@@ -1,5 +1,5 @@
 // A DHCPv6 traffic generator run INSIDE a lab namespace (node
-// build/tests/e2e/robust-support/flood-worker.js '<json spec>'): sends crafted
+// build/tests/e2e/robust-support/flood-worker.js '<json spec>' | @FILE): sends crafted
 // datagrams at a paced rate for a while, listens on the same socket, and
 // prints one JSON line with what it sent and what came back (per message
 // type, per client DUID, per second). It imports nothing but node: builtins,
@@ -20,6 +20,7 @@
 
 import dgram from "node:dgram";
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 
 type Gen =
   | { kind: "solicit"; duid: string; na?: boolean; pd?: boolean }
@@ -39,7 +40,9 @@ interface Spec {
   mcastIf?: string;
 }
 
-const spec = JSON.parse(process.argv[2]) as Spec;
+// The spec itself, or "@FILE" holding it (a 64 KiB datagram in hex does not fit in one argument).
+const arg = process.argv[2];
+const spec = JSON.parse(arg.startsWith("@") ? readFileSync(arg.slice(1), "utf8") : arg) as Spec;
 
 function opt(code: number, data: Buffer): Buffer {
   const h = Buffer.alloc(4);

@@ -174,10 +174,13 @@ export interface FloodResult {
 }
 
 export const FLOOD_WORKER = fileURLToPath(new URL("./flood-worker.js", import.meta.url));
+let floods = 0;
 
 /** Starts the generator in `role`; `result` resolves with its report once it is done. */
 export function startFlood(lab: Lab, role: string, spec: FloodSpec): { proc: LabProcess; result: Promise<FloodResult> } {
-  const proc = lab.spawn(role, process.execPath, [FLOOD_WORKER, JSON.stringify(spec)], { name: "flood" });
+  const file = lab.path(`flood-spec-${++floods}.json`);
+  writeFileSync(file, JSON.stringify(spec));
+  const proc = lab.spawn(role, process.execPath, [FLOOD_WORKER, `@${file}`], { name: "flood" });
   const bound = (spec.durationMs ?? 60_000) + (spec.listenMs ?? 1000) + 15_000;
   const result = (async () => {
     const exited = await Promise.race([proc.exited.then(() => true), sleep(bound).then(() => false)]);
