@@ -3,6 +3,15 @@
 // tree (parse anything, re-serialize with correct lengths) that the
 // structure-aware mutations work on.
 
+import { parseIPv6 } from "../../host/util/ipv6.js";
+
+/** A literal IPv6 address as 16 bytes (throws on a typo). */
+export function ip(text: string): Uint8Array {
+  const b = parseIPv6(text);
+  if (!b) throw new Error(`not an IPv6 address: ${text}`);
+  return b;
+}
+
 export const MSG = {
   SOLICIT: 1,
   ADVERTISE: 2,

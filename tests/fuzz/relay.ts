@@ -5,7 +5,8 @@
 //   slot 3  lan1   relay, client-facing, nothing else (messages go through untouched)
 //   slot 1  wan0   relay, master (upstream: takes Relay-replies only)
 //   slot 2  lan2   hybrid without a global prefix: relays
-//   slot 4  lan3   hybrid with a global prefix: serves (the server invariants apply)
+//   slot 4  lan3   hybrid with a global prefix and DNS: serves (the server invariants
+//                  apply); a Relay-reply naming it still goes down, DNS rewritten
 //
 // Input layout as the handle target (targets.ts handleDatagram), the slot
 // chosen among the above. What a relay sends is checked against what it got:
@@ -19,16 +20,9 @@ import { CFG, MODE, DST_UPSTREAM, STAT_NAMES } from "../../host/core/abi.js";
 import type { Harness } from "./harness.js";
 import { Finding, guard, checkEffects, checkMemory, memoryBaseline, inspectErrors, handleChecked, type Datagram, type MemoryBaseline } from "./invariants.js";
 import { handleDatagram, handleInput, syntheticMessages, capturePackets, type Target } from "./targets.js";
-import { MSG, OPT, be16, opt, u16, u32, relayForward, hex, bytesEqual } from "./dhcpv6.js";
+import { MSG, OPT, ip, be16, opt, u32, relayForward, hex, bytesEqual } from "./dhcpv6.js";
 import { SEQ_START, SECRET } from "./sequence.js";
 
-const ip = (s: string): Uint8Array => {
-  const [head, tail] = s.includes("::") ? s.split("::") : [s, ""];
-  const h = head ? head.split(":") : [];
-  const t = tail ? tail.split(":") : [];
-  const g = [...h, ...new Array(8 - h.length - t.length).fill("0"), ...t];
-  return Uint8Array.from(g.flatMap((x) => u16(parseInt(x, 16))));
-};
 
 const LONG = SEQ_START + 1_000_000;
 
@@ -47,7 +41,7 @@ const SLOT_DEFS: Slot[] = [
   { slot: 1, name: "wan0", ifindex: 11, mode: MODE.relay, master: true, global: ip("2001:db8:9::2") },
   { slot: 2, name: "lan2", ifindex: 12, mode: MODE.hybrid },
   { slot: 3, name: "lan1", ifindex: 13, mode: MODE.relay, global: ip("2001:db8:13::1") },
-  { slot: 4, name: "lan3", ifindex: 14, mode: MODE.hybrid, global: ip("2001:db8:14::1") },
+  { slot: 4, name: "lan3", ifindex: 14, mode: MODE.hybrid, dns: ip("2001:db8:14::53"), global: ip("2001:db8:14::1") },
 ];
 const REMOTE_ID = [...u32(32473), 0x72, 0x69, 0x64];
 
@@ -73,7 +67,7 @@ export function setupRelay(h: Harness): void {
     if (d.master) r.u8(CFG.MASTER, 1);
     if (d.dns) r.item(CFG.DNS, d.dns);
     if (d.slot === 0) r.item(CFG.REMOTE_ID, Uint8Array.from(REMOTE_ID)).u8(CFG.CLIENT_LLADDR, 1);
-    if (d.slot === 4) r.item(CFG.DNS, ip("2001:db8:14::53")).text(CFG.DOMAIN, "lan3.example").u32(CFG.LEASETIME, 3600);
+    if (d.slot === 4) r.text(CFG.DOMAIN, "lan3.example").u32(CFG.LEASETIME, 3600);
   }
   h.core.configure(r.bytes());
 }

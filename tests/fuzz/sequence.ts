@@ -18,7 +18,7 @@ import { CFG, MODE, EFFECT } from "../../host/core/abi.js";
 import type { Effect } from "../../host/core/core.js";
 import type { Harness } from "./harness.js";
 import { handleChecked, checkEffects, checkMemory, guard, iasOf, Finding, type MemoryBaseline, type Datagram } from "./invariants.js";
-import { MSG, OPT, opt, u16, u32, message, relayForward, iaAddr, iaPrefix, hex, unhex, findOpt, allOpts, bytesEqual, walkStrict, relayChain, type WMsg } from "./dhcpv6.js";
+import { MSG, OPT, ip, opt, u16, u32, message, relayForward, iaAddr, iaPrefix, hex, unhex, findOpt, allOpts, bytesEqual, walkStrict, relayChain, type WMsg } from "./dhcpv6.js";
 
 const readU64 = (d: Uint8Array, o: number): bigint => (BigInt(((d[o] << 24) | (d[o + 1] << 16) | (d[o + 2] << 8) | d[o + 3]) >>> 0) << 32n) | BigInt(((d[o + 4] << 24) | (d[o + 5] << 16) | (d[o + 6] << 8) | d[o + 7]) >>> 0);
 
@@ -54,14 +54,6 @@ export class Tape {
 
 // ---------------------------------------------------------------- the scene
 
-const ip = (s: string): Uint8Array => {
-  // small local parser for the fixed addresses below (full form with ::)
-  const [head, tail] = s.includes("::") ? s.split("::") : [s, ""];
-  const h = head ? head.split(":") : [];
-  const t = tail ? tail.split(":") : [];
-  const groups = [...h, ...new Array(8 - h.length - t.length).fill("0"), ...t];
-  return Uint8Array.from(groups.flatMap((g) => u16(parseInt(g, 16))));
-};
 
 export const SEQ_START = 1000;
 export const SERVER_MAC = Uint8Array.of(0x02, 0, 0, 0, 0, 0x01);
@@ -518,9 +510,5 @@ interface LeaseJson {
 }
 
 function addrBig(text: string): bigint {
-  const [head, tail] = text.includes("::") ? text.split("::") : [text, ""];
-  const h = head ? head.split(":") : [];
-  const t = tail ? tail.split(":") : [];
-  const groups = [...h, ...new Array(8 - h.length - t.length).fill("0"), ...t];
-  return groups.reduce((acc, g) => (acc << 16n) | BigInt(parseInt(g || "0", 16)), 0n);
+  return ip(text).reduce((acc, b) => (acc << 8n) | BigInt(b), 0n);
 }

@@ -4,7 +4,8 @@
 //
 //   inspect   any bytes -> inspect()
 //   handle    [flags][source][datagram] -> handle() in server mode
-//   sequence  a choice tape -> a scenario of clients, ticks and prefix changes
+//   sequence  a choice tape -> a scenario of clients, ticks and prefix changes (sequence.ts)
+//   relay     as handle, on relay and hybrid interfaces (relay.ts)
 
 import { readdirSync, readFileSync, existsSync } from "node:fs";
 import { dhcpv6Packets } from "../../host/util/pcap.js";
@@ -12,10 +13,9 @@ import type { Harness } from "./harness.js";
 import { ROOT } from "./harness.js";
 import { checkInspect, handleChecked, checkMemory, memoryBaseline, type MemoryBaseline, type Datagram, type Outcome } from "./invariants.js";
 import { Scene, Tape, setupSequence, serverConfig, ifaceRecord, initialPrefixes, SEQ_START, SERVER_MAC, CONFIG_MARKER, type Trace } from "./sequence.js";
-import { MSG, OPT, opt, u16, u32, message, relayForward, iaAddr, iaPrefix } from "./dhcpv6.js";
+import { MSG, OPT, ip, opt, u16, u32, message, relayForward, iaAddr, iaPrefix } from "./dhcpv6.js";
 import { Rng } from "./mutate.js";
-import { encodeIface } from "../../host/core/records.js";
-import { CfgRecord } from "../../host/core/records.js";
+import { encodeIface, CfgRecord } from "../../host/core/records.js";
 import { CFG, MODE } from "../../host/core/abi.js";
 
 export const CAPTURES = `${ROOT}tests/vectors/captures/`;
@@ -69,13 +69,6 @@ const SOURCES = ["fe80::c1", "2001:db8:1::99", "2001:db8:9::2", "::", "ff02::1:2
 const PORTS = [546, 547, 10000, 0];
 const NOWS = [SEQ_START, SEQ_START + 1, SEQ_START + 1999, SEQ_START + 2001, SEQ_START + 3999, SEQ_START + 4001, SEQ_START + 6001, SEQ_START + 100000];
 
-function ip6(s: string): Uint8Array {
-  const [head, tail] = s.includes("::") ? s.split("::") : [s, ""];
-  const h = head ? head.split(":") : [];
-  const t = tail ? tail.split(":") : [];
-  const groups = [...h, ...new Array(8 - h.length - t.length).fill("0"), ...t];
-  return Uint8Array.from(groups.flatMap((g) => u16(parseInt(g, 16))));
-}
 
 /** Input layout: byte 0 = bit 0 multicast, bits 1-3 slot choice, bits 4-6
  *  clock choice; byte 1 = bits 0-2 source address, bits 3-4 source port;
@@ -88,7 +81,7 @@ export function handleDatagram(input: Uint8Array): Datagram {
     multicast: (f & 1) !== 0,
     ifslot: SLOTS[(f >> 1) & 7],
     now: NOWS[(f >> 4) & 7],
-    src: ip6(SOURCES[(s & 7) % SOURCES.length]),
+    src: ip(SOURCES[(s & 7) % SOURCES.length]),
     srcPort: PORTS[(s >> 3) & 3],
   };
 }
@@ -99,8 +92,8 @@ export function handleInput(datagram: Uint8Array, multicast = true, source = 0):
 
 export function setupServer(h: Harness): void {
   h.core.setIface(ifaceRecord(initialPrefixes(SEQ_START)), SEQ_START);
-  h.core.setIface(encodeIface({ slot: 1, name: "guest0", ifindex: 3, up: true, mac: Uint8Array.of(2, 0, 0, 0, 0, 2), linkLocal: ip6("fe80::2"), addrs: [] }), SEQ_START);
-  h.core.setIface(encodeIface({ slot: 2, name: "wan0", ifindex: 4, up: true, mac: null, linkLocal: ip6("fe80::3"), addrs: [] }), SEQ_START);
+  h.core.setIface(encodeIface({ slot: 1, name: "guest0", ifindex: 3, up: true, mac: Uint8Array.of(2, 0, 0, 0, 0, 2), linkLocal: ip("fe80::2"), addrs: [] }), SEQ_START);
+  h.core.setIface(encodeIface({ slot: 2, name: "wan0", ifindex: 4, up: true, mac: null, linkLocal: ip("fe80::3"), addrs: [] }), SEQ_START);
   const cfg = serverConfig(256);
   const rec = new CfgRecord().iface(1).u8(CFG.MODE, MODE.disabled).bytes();
   const all = new Uint8Array(cfg.length + rec.length);
@@ -166,7 +159,7 @@ export function syntheticMessages(): Uint8Array[] {
   const oro = opt(OPT.ORO, [23, 24, 31, 32, 56, 82, 83].flatMap(u16));
   const el = opt(OPT.ELAPSED_TIME, [0, 0]);
   const na = opt(OPT.IA_NA, [...u32(1), ...u32(0), ...u32(0)]);
-  const naHint = opt(OPT.IA_NA, [...u32(1), ...u32(0), ...u32(0), ...iaAddr(ip6("2001:db8:1::1234"), 0, 0)]);
+  const naHint = opt(OPT.IA_NA, [...u32(1), ...u32(0), ...u32(0), ...iaAddr(ip("2001:db8:1::1234"), 0, 0)]);
   const pd = opt(OPT.IA_PD, [...u32(2), ...u32(0), ...u32(0), ...iaPrefix(62, new Uint8Array(16), 0, 0)]);
   const msgs = [
     message(MSG.SOLICIT, 1, cid, el, oro, na, pd),
@@ -181,8 +174,8 @@ export function syntheticMessages(): Uint8Array[] {
     message(MSG.INFORMATION_REQUEST, 10, el),
   ];
   const relayed = msgs.slice(0, 4).map((m, i) =>
-    relayForward(0, ip6("2001:db8:1::1"), ip6("fe80::c1"), m, ...(i % 2 ? [opt(OPT.INTERFACE_ID, [1, 2, 3])] : []), ...(i === 3 ? [opt(OPT.RELAY_SOURCE_PORT, u16(10000))] : [])),
+    relayForward(0, ip("2001:db8:1::1"), ip("fe80::c1"), m, ...(i % 2 ? [opt(OPT.INTERFACE_ID, [1, 2, 3])] : []), ...(i === 3 ? [opt(OPT.RELAY_SOURCE_PORT, u16(10000))] : [])),
   );
-  const twice = relayForward(1, ip6("2001:db8:9::2"), ip6("2001:db8:9::3"), relayed[0]);
+  const twice = relayForward(1, ip("2001:db8:9::2"), ip("2001:db8:9::3"), relayed[0]);
   return [...msgs, ...relayed, twice];
 }

@@ -18,7 +18,7 @@ import { Finding, handleChecked, checkMemory, memoryBaseline, checkInspect, type
 import { createHmac } from "node:crypto";
 import { EFFECT } from "../../host/core/abi.js";
 import { Scene, Tape, setupSequence, ifaceRecord, initialPrefixes, SEQ_START } from "../fuzz/sequence.js";
-import { MSG, OPT, opt, u32, message, unhex, relayChain, walkStrict, bytesEqual } from "../fuzz/dhcpv6.js";
+import { MSG, OPT, ip, opt, u32, message, unhex, relayChain, walkStrict, bytesEqual } from "../fuzz/dhcpv6.js";
 import { FILES } from "../fuzz/historical.js";
 
 const CASES = loadRegressions();
@@ -158,13 +158,6 @@ test("checker: a bound binding no Reply granted, or one outliving its grant, is 
 
 // ---------------------------------------------------------------- findings, step by step
 
-const ip = (s: string) => {
-  const [a, b] = s.split("::");
-  const h = a ? a.split(":") : [];
-  const t = b ? b.split(":") : [];
-  const g = [...h, ...new Array(8 - h.length - t.length).fill("0"), ...t];
-  return Uint8Array.from(g.flatMap((x) => [parseInt(x, 16) >> 8, parseInt(x, 16) & 0xff]));
-};
 
 test("finding: an IA Prefix hint with prefix length > 128 is echoed into the Reply (RFC 8415 21.22: 0..128)", () => {
   const h = new PlainHarness();
@@ -182,25 +175,27 @@ test("finding: an IA Prefix hint with prefix length > 128 is echoed into the Rep
   }
 });
 
-test("finding: a Reconfigure is authenticated with a superseded reconfigure key (RFC 8415 20.4: the client keeps the last one)", () => {
+/** Requests with Reconfigure Accept for one client, IA_NA IAIDs `iaids`, and a
+ *  prefix change after the `changeAfter`-th; returns the keys delivered and the
+ *  Reconfigure the next tick sends. */
+function reconfigureScenario(iaids: number[], changeAfter: number): { keys: Uint8Array[]; digest: Uint8Array; mac: (k: Uint8Array) => Uint8Array } {
   const h = new PlainHarness();
   setupSequence(h);
   const now = SEQ_START;
-  const duid = [0, 3, 0, 1, 0x0a, 0, 0, 0, 0, 0x55];
-  const cid = opt(OPT.CLIENTID, duid);
+  const cid = opt(OPT.CLIENTID, [0, 3, 0, 1, 0x0a, 0, 0, 0, 0, 0x55]);
   const sid = opt(OPT.SERVERID, [0, 3, 0, 1, 2, 0, 0, 0, 0, 1]);
   const keys: Uint8Array[] = [];
-  for (const [xid, iaid] of [[0x100, 1], [0x101, 2]]) {
-    const req = message(MSG.REQUEST, xid, cid, sid, opt(OPT.RECONF_ACCEPT, []), opt(OPT.IA_NA, [...u32(iaid), ...u32(0), ...u32(0)]));
+  iaids.forEach((iaid, n) => {
+    const req = message(MSG.REQUEST, 0x100 + n, cid, sid, opt(OPT.RECONF_ACCEPT, []), opt(OPT.IA_NA, [...u32(iaid), ...u32(0), ...u32(0)]));
     const r = h.core.handle(req, 0, ip("fe80::55"), 546, true, now);
     assert.ok(typeof r !== "number", `Request ${iaid} answered (${r})`);
     const auth = walkStrict(h.core.tx.slice(0, r.length)).options.find((o) => o.code === OPT.AUTH);
     assert.ok(auth && auth.data[11] === 1, `Reply ${iaid} delivers a reconfigure key`);
     keys.push(auth.data.slice(12, 28));
-  }
+    // a prefix change schedules the Reconfigure; the next tick sends it
+    if (n + 1 === changeAfter) h.core.setIface(ifaceRecord([...initialPrefixes(now), { addr: ip("2001:db8:2::1"), plen: 64, preferredUntil: now + 3000, validUntil: now + 6000 }]), now);
+  });
   assert.notDeepEqual(keys[0], keys[1], "every delivery has its own key");
-  // a prefix change schedules the Reconfigure; the next tick sends it
-  h.core.setIface(ifaceRecord([...initialPrefixes(now), { addr: ip("2001:db8:2::1"), plen: 64, preferredUntil: now + 3000, validUntil: now + 6000 }]), now);
   const sends = h.core.tick(now + 1).filter((e) => e.type === EFFECT.SEND);
   assert.equal(sends.length, 1, "one Reconfigure for the client");
   const rc = walkStrict((sends[0] as { datagram: Uint8Array }).datagram);
@@ -208,7 +203,17 @@ test("finding: a Reconfigure is authenticated with a superseded reconfigure key 
   const body = rc.bytes.slice();
   const at = auth.off + 4 + 12;
   body.fill(0, at, at + 16);
-  const mac = (k: Uint8Array) => Uint8Array.from(createHmac("md5", k).update(body).digest());
-  const digest = auth.data.subarray(12, 28);
+  return { keys, digest: auth.data.slice(12, 28), mac: (k) => Uint8Array.from(createHmac("md5", k).update(body).digest()) };
+}
+
+test("finding (fixed in 1984962): a Reconfigure is authenticated with a superseded reconfigure key (RFC 8415 20.4: the client keeps the last one)", () => {
+  // two keys, then the prefix change
+  const { keys, digest, mac } = reconfigureScenario([1, 2], 2);
+  assert.ok(bytesEqual(mac(keys[1]), digest), `the digest is made with ${bytesEqual(mac(keys[0]), digest) ? "the first (superseded) key" : "an unknown key"}, not the key of the last Reply`);
+});
+
+test("finding: a Reconfigure scheduled before the client got a newer key is sent with the old one", () => {
+  // the prefix change, then a second key (another IA of the same client), then the tick
+  const { keys, digest, mac } = reconfigureScenario([1, 2], 1);
   assert.ok(bytesEqual(mac(keys[1]), digest), `the digest is made with ${bytesEqual(mac(keys[0]), digest) ? "the first (superseded) key" : "an unknown key"}, not the key of the last Reply`);
 });
