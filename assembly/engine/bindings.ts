@@ -44,6 +44,7 @@ export const RELAY_IFID_MAX: u32 = 32;
 export const RELAY_PATH_UNKNOWN: u8 = 255; // more than one relay, or an Interface-ID too long to keep
 export const B_OFFER_SEQ: usize = 352; // u32: sequence number of the offer in the offer queue
 export const B_KEY_TIME: usize = 360; // u64: when the reconfigure key was delivered (its replay value); 0 = none
+export const B_NEXT_CLIENT: usize = 368; // u32 index + 1 of the next record in the same client bucket
 
 export const B_FREE: u8 = 0;
 export const B_ADVERTISED: u8 = 1; // offered in an Advertise, not yet requested
@@ -66,6 +67,7 @@ let dedupe: usize = 0; // u32[nBuckets]: scratch set of clients (bDedupe*)
 // of (index, sequence) pairs; an entry whose record no longer carries that
 // sequence is stale and skipped.
 let offers: usize = 0; // u64[capacity]
+let clientBuckets: usize = 0; // u32[nBuckets]: all records of a client (interface, DUID)
 let offerHead: u32 = 0;
 let offerCount: u32 = 0;
 let offerSeq: u32 = 0;
@@ -92,7 +94,7 @@ export function bReserve(cap: u32): bool {
   if (cap <= capacity) return true;
   let nb: u32 = 16;
   while (nb < cap) nb <<= 1;
-  const size = <usize>cap * BREC_SIZE + <usize>nb * 12 + <usize>cap * 8;
+  const size = <usize>cap * BREC_SIZE + <usize>nb * 16 + <usize>cap * 8;
   if (size > 0x7fff0000) return false;
   const pages = <i32>((size + 0xffff) >> 16);
   const start = memory.grow(pages);
@@ -108,6 +110,7 @@ export function bReserve(cap: u32): bool {
   posBuckets = idBuckets + <usize>nb * 4;
   dedupe = posBuckets + <usize>nb * 4;
   offers = dedupe + <usize>nb * 4;
+  clientBuckets = offers + <usize>cap * 8;
   rebuild(old);
   return true;
 }
@@ -115,6 +118,7 @@ export function bReserve(cap: u32): bool {
 /** Rebuilds the free list and both indexes from the records' states. */
 function rebuild(_oldCapacity: u32): void {
   memory.fill(idBuckets, 0, <usize>nBuckets * 8);
+  memory.fill(clientBuckets, 0, <usize>nBuckets * 4);
   freeHead = NONE;
   used = 0;
   offerHead = 0;
@@ -193,33 +197,69 @@ export function duidHash(duid: usize, duidLen: u32): u64 {
   return idBuckets + (<usize>(<u32>x & (nBuckets - 1)) << 2);
 }
 
-@inline function idBucket(slot: u32, type: u32, iaid: u32, duid: usize, duidLen: u32): usize {
-  return idBucketOf(duidHash(duid, duidLen), slot, type, iaid);
-}
-
 @inline function posBucket(slot: u32, position: u64): usize {
   const h = position ^ (<u64>slot * 0x9e3779b97f4a7c15);
   return posBuckets + (<usize>(<u32>(h ^ (h >> 29)) & (nBuckets - 1)) << 2);
 }
 
+@inline function clientBucketOf(h: u64, slot: u32): usize {
+  let x = h ^ (<u64>slot * 0xc2b2ae3d27d4eb4f);
+  x ^= x >> 31;
+  x *= 0x9e3779b97f4a7c15;
+  x ^= x >> 32;
+  return clientBuckets + (<usize>(<u32>x & (nBuckets - 1)) << 2);
+}
+
+/** Links record `i` into the id index and its client's chain. */
 function linkId(i: u32): void {
   const r = rec(i);
-  const b = idBucket(load<u8>(r + B_SLOT), load<u8>(r + B_TYPE), load<u32>(r + B_IAID), r + B_DUID, load<u8>(r + B_DUID_LEN));
+  const slot = <u32>load<u8>(r + B_SLOT);
+  const h = duidHash(r + B_DUID, load<u8>(r + B_DUID_LEN));
+  const b = idBucketOf(h, slot, load<u8>(r + B_TYPE), load<u32>(r + B_IAID));
   store<u32>(r + B_NEXT_ID, load<u32>(b));
   store<u32>(b, i + 1);
+  const c = clientBucketOf(h, slot);
+  store<u32>(r + B_NEXT_CLIENT, load<u32>(c));
+  store<u32>(c, i + 1);
+}
+
+/** Unlinks `i` from the chain starting at bucket `b` whose next links are at `next`. */
+function unlinkFrom(b: usize, i: u32, next: usize): void {
+  while (load<u32>(b) != NONE) {
+    const j = load<u32>(b) - 1;
+    if (j == i) {
+      store<u32>(b, load<u32>(rec(i) + next));
+      return;
+    }
+    b = rec(j) + next;
+  }
 }
 
 function unlinkId(i: u32): void {
   const r = rec(i);
-  let b = idBucket(load<u8>(r + B_SLOT), load<u8>(r + B_TYPE), load<u32>(r + B_IAID), r + B_DUID, load<u8>(r + B_DUID_LEN));
-  while (load<u32>(b) != NONE) {
-    const j = load<u32>(b) - 1;
-    if (j == i) {
-      store<u32>(b, load<u32>(r + B_NEXT_ID));
-      return;
-    }
-    b = rec(j) + B_NEXT_ID;
-  }
+  const slot = <u32>load<u8>(r + B_SLOT);
+  const h = duidHash(r + B_DUID, load<u8>(r + B_DUID_LEN));
+  unlinkFrom(idBucketOf(h, slot, load<u8>(r + B_TYPE), load<u32>(r + B_IAID)), i, B_NEXT_ID);
+  unlinkFrom(clientBucketOf(h, slot), i, B_NEXT_CLIENT);
+}
+
+/** The first record (index + 1, 0 = none) of the chain holding `i`'s client;
+ *  follow with bClientNext and check bSameClient (other clients share buckets). */
+export function bClientFirst(i: u32): u32 {
+  const r = rec(i);
+  return load<u32>(clientBucketOf(duidHash(r + B_DUID, load<u8>(r + B_DUID_LEN)), load<u8>(r + B_SLOT)));
+}
+
+export function bClientNext(j: u32): u32 {
+  return load<u32>(rec(j - 1) + B_NEXT_CLIENT);
+}
+
+/** True when records `i` and `j` belong to the same client (interface and DUID). */
+export function bSameClient(i: u32, j: u32): bool {
+  const a = rec(i);
+  const b = rec(j);
+  const n = <u32>load<u8>(a + B_DUID_LEN);
+  return load<u8>(a + B_SLOT) == load<u8>(b + B_SLOT) && <u32>load<u8>(b + B_DUID_LEN) == n && bytesEqual(a + B_DUID, b + B_DUID, n);
 }
 
 function linkPos(i: u32): void {

@@ -83,9 +83,20 @@ export function forgetKey(): void {
 /** Stores the chosen key, and how to reach the client, in binding record `r`. */
 export function rememberClient(r: usize): void {
   if (keyChosen) {
-    memory.copy(r + B.B_RECONF_KEY, key, RECONF_KEY_LEN);
-    store<u64>(r + B.B_KEY_TIME, keyTime);
-    store<u8>(r + B.B_FLAGS, load<u8>(r + B.B_FLAGS) | B.BF_RECONF_ACCEPT);
+    // The new key replaces the old one for the whole client (20.4.2), also in
+    // its bindings this Reply does not mention: a Reconfigure pending on them
+    // must be authenticated with the key the client holds now.
+    const i = <u32>((r - B.rec(0)) / B.BREC_SIZE);
+    let j = B.bClientFirst(i);
+    while (j != 0) {
+      const o = B.rec(j - 1);
+      if (j - 1 == i || (load<u8>(o + B.B_STATE) == B.B_BOUND && B.bSameClient(i, j - 1))) {
+        memory.copy(o + B.B_RECONF_KEY, key, RECONF_KEY_LEN);
+        store<u64>(o + B.B_KEY_TIME, keyTime);
+        store<u8>(o + B.B_FLAGS, load<u8>(o + B.B_FLAGS) | B.BF_RECONF_ACCEPT);
+      }
+      j = B.bClientNext(j);
+    }
   }
   // The client renewed: nothing pending any more.
   store<u32>(r + B.B_RECONF_NEXT, 0);
