@@ -55,6 +55,7 @@ export const META_F_MULTICAST: u32 = 1;
 
 export const DST_UNICAST: u32 = 0; // to META_OUT_DST_ADDR on META_OUT_IFSLOT
 export const DST_UPSTREAM: u32 = 1; // a Relay-forward: to the relay's upstream targets (servers or ff05::1:3 on each master)
+export const DST_UPSTREAM_ONE: u32 = 2; // another relay's message relayed on: to the first upstream target only (no fan-out, so relay loops cannot multiply traffic)
 
 // ---------------------------------------------------------------- CTX record
 // One interface, written by the host whenever netlink reports a change.

@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Core, type Effect } from "./core/core.js";
 import { encodeIface, type IfaceAddress } from "./core/records.js";
-import { EFFECT, LIFETIME_INFINITE, MAX_IFACES, STAT_NAMES, DST_UPSTREAM } from "./core/abi.js";
+import { EFFECT, LIFETIME_INFINITE, MAX_IFACES, STAT_NAMES, DST_UPSTREAM, DST_UPSTREAM_ONE } from "./core/abi.js";
 import { Netlink, type LinkInfo } from "./net/netlink.js";
 import { ServerSockets, wantedSockets, ALL_DHCP_SERVERS, SERVER_PORT, type Datagram } from "./net/sockets.js";
 import { Routes } from "./net/routes.js";
@@ -286,8 +286,8 @@ export class Server {
       return;
     }
     const bytes = Buffer.from(this.core.tx.subarray(0, r.length)); // the core reuses TX for the next datagram
-    if (r.kind === DST_UPSTREAM) {
-      this.sendUpstream(bytes, from());
+    if (r.kind === DST_UPSTREAM || r.kind === DST_UPSTREAM_ONE) {
+      this.sendUpstream(bytes, from(), r.kind === DST_UPSTREAM_ONE);
       return;
     }
     const dev = this.deviceOfSlot(r.ifslot) ?? d.ifname;
@@ -309,14 +309,16 @@ export class Server {
     });
   }
 
-  /** A Relay-forward goes to every master: its configured servers, else ff05::1:3 on it. */
-  private sendUpstream(bytes: Buffer, from: string): void {
+  /** A Relay-forward goes to every master: its configured servers, else
+   *  ff05::1:3 on it; with `one`, to the first target only. */
+  private sendUpstream(bytes: Buffer, from: string, one: boolean): void {
     let sent = 0;
     for (const m of this.config.interfaces.filter((i) => i.master)) {
+      if (one && sent > 0) break;
       const sock = this.sockets.socketFor(m.device, m.relayServers[0] ?? ALL_SERVERS_BYTES);
       if (!sock) continue;
       if (m.relayServers.length > 0) {
-        for (const s of m.relayServers) this.send(sock, bytes, SERVER_PORT, formatIPv6(s));
+        for (const s of one ? m.relayServers.slice(0, 1) : m.relayServers) this.send(sock, bytes, SERVER_PORT, formatIPv6(s));
       } else {
         sock.setMulticastInterface(`::%${m.device}`);
         this.send(sock, bytes, SERVER_PORT, `${ALL_DHCP_SERVERS}%${m.device}`);

@@ -80,7 +80,9 @@ export function relayForward(slot: u32, len: u32, now: u32): i32 {
   wOption(C.OPT_RELAY_MSG, A.RX, len);
   if (!wOk()) return -<i32>A.STAT_DROP_TOO_BIG;
   store<u32>(A.META + A.META_OUT_IFSLOT, slot);
-  store<u16>(A.META + A.META_OUT_DST_KIND, <u16>A.DST_UPSTREAM);
+  // A client's message goes to every upstream target; another relay's goes to
+  // one only: with several targets and a loop, copies would multiply per hop.
+  store<u16>(A.META + A.META_OUT_DST_KIND, <u16>(hop == 0 ? A.DST_UPSTREAM : A.DST_UPSTREAM_ONE));
   store<u16>(A.META + A.META_OUT_DST_PORT, <u16>C.PORT_SERVER);
   memory.fill(A.META + A.META_OUT_DST_ADDR, 0, 16);
   return <i32>wLength();

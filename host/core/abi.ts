@@ -22,6 +22,7 @@ export const META = {
 export const META_F_MULTICAST = 1;
 export const DST_UNICAST = 0;
 export const DST_UPSTREAM = 1;
+export const DST_UPSTREAM_ONE = 2;
 
 export const CTX = {
   SLOT: 0,
