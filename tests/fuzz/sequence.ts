@@ -200,6 +200,31 @@ export class Scene {
       checkMemory(this.h, this.base, `step ${step}`);
       this.checkLeases(`step ${step}`);
     }
+    this.checkLeaseFile();
+  }
+
+  /** The lease file (odhcpd format): one `# ifname duid iaid hostname expiry
+   *  assigned length addr/len...` line per binding of the leases JSON, the
+   *  same DUID, IAID and expiry, addresses as in the JSON. */
+  checkLeaseFile(): void {
+    const WALL = 1_800_000_000;
+    const text = guard("leasefile", () => this.h.core.leaseFile(this.now, WALL));
+    const json = this.h.core.leasesJson(this.now) as { device: Record<string, { leases: LeaseJson[] }> };
+    const want = new Map<string, LeaseJson>();
+    // keyed by device, DUID, IAID and IA type (the lease file says 128 for IA_NA)
+    for (const [dev, d] of Object.entries(json.device)) for (const l of d.leases) want.set(`${dev} ${l.duid} ${l.iaid.toString(16)} ${l["ipv6-addr"] ? "na" : "pd"}`, l);
+    const lines = text.split("\n").filter((l) => l.startsWith("# "));
+    if (lines.length !== want.size) throw new Finding("invariant", `lease file has ${lines.length} binding lines, the leases JSON ${want.size} bindings`);
+    for (const line of lines) {
+      const f = line.slice(2).split(" ");
+      const l = want.get(`${f[0]} ${f[1]} ${f[2]} ${f[6] === "128" ? "na" : "pd"}`);
+      if (!l) throw new Finding("invariant", `lease file line without a binding in the leases JSON: ${line}`);
+      const expiry = Number(f[4]);
+      if (expiry !== WALL + l.valid) throw new Finding("invariant", `lease file expiry ${expiry} for ${f[1]}/${f[2]}, the JSON says valid ${l.valid} (${WALL + l.valid})`);
+      const addrs = f.slice(7).map((a) => a.split("/")[0]).sort();
+      const jaddrs = [...(l["ipv6-addr"] ?? []), ...(l["ipv6-prefix"] ?? [])].map((a) => a.address).sort();
+      if (addrs.join(" ") !== jaddrs.join(" ")) throw new Finding("invariant", `lease file addresses ${addrs.join(",")} for ${f[1]}/${f[2]}, the JSON ${jaddrs.join(",")}`);
+    }
   }
 
   // ------------------------------------------------------------ steps

@@ -159,7 +159,7 @@ test("checker: a bound binding no Reply granted, or one outliving its grant, is 
 // ---------------------------------------------------------------- findings, step by step
 
 
-test("finding: an IA Prefix hint with prefix length > 128 is echoed into the Reply (RFC 8415 21.22: 0..128)", () => {
+test("finding (fixed in 7d60ce5): an IA Prefix hint with prefix length > 128 is echoed into the Reply (RFC 8415 21.22: 0..128)", () => {
   const h = new PlainHarness();
   setupServer(h);
   const cid = opt(OPT.CLIENTID, [0, 3, 0, 1, 0x0a, 0, 0, 0, 0, 0x77]);
@@ -212,7 +212,7 @@ test("finding (fixed in 1984962): a Reconfigure is authenticated with a supersed
   assert.ok(bytesEqual(mac(keys[1]), digest), `the digest is made with ${bytesEqual(mac(keys[0]), digest) ? "the first (superseded) key" : "an unknown key"}, not the key of the last Reply`);
 });
 
-test("finding: a Reconfigure scheduled before the client got a newer key is sent with the old one", () => {
+test("finding (fixed in 7e24146): a Reconfigure scheduled before the client got a newer key is sent with the old one", () => {
   // the prefix change, then a second key (another IA of the same client), then the tick
   const { keys, digest, mac } = reconfigureScenario([1, 2], 1);
   assert.ok(bytesEqual(mac(keys[1]), digest), `the digest is made with ${bytesEqual(mac(keys[0]), digest) ? "the first (superseded) key" : "an unknown key"}, not the key of the last Reply`);
