@@ -17,7 +17,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { labLeftovers, requireLab, runDhclient, sleep, startCapture, withTopology, type Capture } from "./helpers/lab.js";
+import { labLeftovers, requireLab, requireTool, runDhclient, sleep, startCapture, withTopology, type Capture } from "./helpers/lab.js";
 import { DhclientSession } from "./support/sessions.js";
 import { clientRoles, inPrefix, lanTopology, setupLanBridge } from "./support/topology.js";
 import { pfx, serverViewOf } from "./support/checks.js";
@@ -63,7 +63,7 @@ test(
       try {
         cap = await startCapture(lab, c2, undefined, { filter: `host ${c2ll} and udp and (port 546 or port 547)` });
         // 1. Committed bindings: full exchanges (Solicit, Advertise, Request, Reply) of up to 100 perfdhcp clients.
-        const pre = await lab.run(c1, "/usr/sbin/perfdhcp", ["-6", "-l", lab.ifname(c1), "-e", "address-and-prefix", "-R", "100", "-n", "250", "-r", "125"], {
+        const pre = await lab.run(c1, requireTool("perfdhcp"), ["-6", "-l", lab.ifname(c1), "-e", "address-and-prefix", "-R", "100", "-n", "250", "-r", "125"], {
           check: false,
           timeoutMs: 30_000,
         });
@@ -76,7 +76,7 @@ test(
         // 2. The flood, with the RSS sampled from its start.
         const rss0 = srv.memory().rssKb;
         const rss = new RssSampler(srv.pid, 250);
-        const flood = lab.spawn(c1, "/usr/sbin/perfdhcp", ["-6", "-l", lab.ifname(c1), "-i", "-e", "address-and-prefix", "-R", "1000000", "-r", String(FLOOD_RATE), "-p", String(FLOOD_SECONDS)], {
+        const flood = lab.spawn(c1, requireTool("perfdhcp"), ["-6", "-l", lab.ifname(c1), "-i", "-e", "address-and-prefix", "-R", "1000000", "-r", String(FLOOD_RATE), "-p", String(FLOOD_SECONDS)], {
           name: "perfdhcp flood",
         });
         const t0 = Date.now();

@@ -16,7 +16,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { labLeftovers, requireLab, runDhclient, withTopology, type Lab } from "./helpers/lab.js";
+import { labLeftovers, requireLab, requireTool, runDhclient, withTopology, type Lab } from "./helpers/lab.js";
 import { DhcpcdSession } from "./support/sessions.js";
 import { pfx } from "./support/checks.js";
 import { LAN_ADDRS, clientRoles, lanTopology, setupLanBridge } from "./support/topology.js";
@@ -73,7 +73,7 @@ async function damaged(damage: (path: string, file: Buffer, offsets: number[]) =
       const dc = new DhcpcdSession(lab, c1, "dhcpcd");
       const first = (await dc.start()).binding;
       assert.deepEqual([first.addresses.length, first.prefixes.length], [1, 1], `dhcpcd bound: ${JSON.stringify(first)}`);
-      await lab.run(c2, "/usr/sbin/perfdhcp", ["-6", "-l", lab.ifname(c2), "-e", "address-and-prefix", "-R", "20", "-n", "40", "-r", "40"], { check: false, timeoutMs: 20_000 });
+      await lab.run(c2, requireTool("perfdhcp"), ["-6", "-l", lab.ifname(c2), "-e", "address-and-prefix", "-R", "20", "-n", "40", "-r", "40"], { check: false, timeoutMs: 20_000 });
       // One more client, a dhclient that leaves without releasing: its two records, its first ones, end the journal.
       const late = await runDhclient(lab, c2, { mode: "NP", release: false, timeoutMs: 15_000 });
       assert.ok(late.ok, `the last dhclient bound: ${late.error}`);

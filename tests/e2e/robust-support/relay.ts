@@ -15,6 +15,7 @@ import { readCapture, type Lab, type TopologySpec } from "../helpers/lab.js";
 export const RING = {
   A_UP: "2001:db8:a::1", // ra/a2 (master)
   B_DOWN: "2001:db8:a::2", // rb/b1 (client-facing)
+  B_DOWN2: "2001:db8:a::12", // a second address of rb/b1 (fan-out)
   B_UP: "2001:db8:b::2", // rb/b2 (master)
   A_LOOP: "2001:db8:b::1", // ra/a1 (client-facing, from rb)
   A_LOOP2: "2001:db8:b::11", // a second address of ra/a1 (fan-out)
@@ -27,7 +28,7 @@ export function ringTopology(): TopologySpec {
     namespaces: { cli: {}, ra: {}, rb: {} },
     links: [
       { a: { ns: "cli", ifname: "c" }, b: { ns: "ra", ifname: "a3", addrs: [`${RING.A_CLIENT}/64`] } },
-      { a: { ns: "ra", ifname: "a2", addrs: [`${RING.A_UP}/64`] }, b: { ns: "rb", ifname: "b1", addrs: [`${RING.B_DOWN}/64`] } },
+      { a: { ns: "ra", ifname: "a2", addrs: [`${RING.A_UP}/64`] }, b: { ns: "rb", ifname: "b1", addrs: [`${RING.B_DOWN}/64`, `${RING.B_DOWN2}/64`] } },
       { a: { ns: "rb", ifname: "b2", addrs: [`${RING.B_UP}/64`] }, b: { ns: "ra", ifname: "a1", addrs: [`${RING.A_LOOP}/64`, `${RING.A_LOOP2}/64`] } },
     ],
   };
@@ -38,7 +39,9 @@ const q = (s: string) => `'${s}'`;
 export interface RingOptions {
   /** Lines added to every client-facing section (e.g. "option dhcpv6_client_ratelimit '0'"). */
   downExtra?: string[];
-  /** rb's servers (default: ra's a1 address). Two entries = every Relay-forward sent twice. */
+  /** ra's servers (default: rb's b1 address). Two entries: a client's message goes to both. */
+  aServers?: string[];
+  /** rb's servers (default: ra's a1 address). */
   bServers?: string[];
 }
 
@@ -49,7 +52,7 @@ export function ringUci(lab: Lab, o: RingOptions = {}): { a: string; b: string }
   const a = [
     section("lan", lab.ifname("ra", "a3"), down),
     section("loop", lab.ifname("ra", "a1"), down),
-    section("wan", lab.ifname("ra", "a2"), ["option master '1'", `list dhcpv6_relay_servers ${q(RING.B_DOWN)}`]),
+    section("wan", lab.ifname("ra", "a2"), ["option master '1'", ...(o.aServers ?? [RING.B_DOWN]).map((s) => `list dhcpv6_relay_servers ${q(s)}`)]),
   ];
   const b = [
     section("lan", lab.ifname("rb", "b1"), down),
