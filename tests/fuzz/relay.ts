@@ -16,7 +16,7 @@
 // unauthenticated Advertise/Reply of lan0) to its peer-address.
 
 import { CfgRecord, encodeIface } from "../../host/core/records.js";
-import { CFG, MODE, DST_UPSTREAM, STAT_NAMES } from "../../host/core/abi.js";
+import { CFG, MODE, DST_UPSTREAM, DST_UPSTREAM_ONE, STAT_NAMES } from "../../host/core/abi.js";
 import type { Harness } from "./harness.js";
 import { Finding, guard, checkEffects, checkMemory, memoryBaseline, inspectErrors, handleChecked, type Datagram, type MemoryBaseline } from "./invariants.js";
 import { handleDatagram, handleInput, syntheticMessages, capturePackets, type Target } from "./targets.js";
@@ -134,7 +134,10 @@ export function runRelay(h: Harness, input: Uint8Array, base: MemoryBaseline): v
 function checkUp(h: Harness, d: Datagram, def: Slot, out: Uint8Array, r: { ifslot: number; port: number; kind: number; addr: Uint8Array }): void {
   const inType = d.bytes[0];
   if ([MSG.ADVERTISE, MSG.REPLY, MSG.RECONFIGURE, MSG.RELAY_REPL].includes(inType as 2)) fail(`relayed up a message of type ${inType} from the client side`);
-  if (r.kind !== DST_UPSTREAM || r.port !== 547 || r.ifslot !== d.ifslot) fail(`Relay-forward sent kind ${r.kind} port ${r.port} slot ${r.ifslot}`);
+  // A client's message fans out to every upstream target (kind 1); another
+  // relay's goes to the first one only (kind 2), so loops cannot multiply.
+  const wantKind = inType === MSG.RELAY_FORW ? DST_UPSTREAM_ONE : DST_UPSTREAM;
+  if (r.kind !== wantKind || r.port !== 547 || r.ifslot !== d.ifslot) fail(`Relay-forward sent kind ${r.kind} port ${r.port} slot ${r.ifslot}, expected kind ${wantKind}`);
   if (out.length < 34 || out[0] !== MSG.RELAY_FORW) fail(`relayed up something that is not a Relay-forward: ${hex(out.subarray(0, 40))}`);
   const hop = inType === MSG.RELAY_FORW ? d.bytes[1] + 1 : 0;
   if (out[1] !== hop) fail(`Relay-forward hop-count ${out[1]}, expected ${hop}`);
