@@ -12,7 +12,7 @@
 // All numbers big-endian. Reading stops at the first truncated or corrupt
 // record; the file is cut there (with a warning) and writing goes on after it.
 
-import { openSync, writeSync, closeSync, readFileSync, renameSync, fsyncSync, existsSync, ftruncateSync, statSync } from "node:fs";
+import { openSync, writeSync, closeSync, readFileSync, renameSync, fsyncSync, existsSync, ftruncateSync, statSync, rmSync } from "node:fs";
 import { crc32 } from "./crc32.js";
 
 export const MAGIC = Buffer.from("D6J1");
@@ -87,6 +87,10 @@ export class Journal {
     const data = existsSync(path) ? readFileSync(path) : Buffer.alloc(0);
     const r = replay(data);
     this.replayed = r;
+    if (r.goodBytes === 0 && data.length > 0) {
+      // Not ours, or unreadable from the first byte: keep it aside, start anew.
+      renameSync(path, `${path}.bad-${Date.now()}`);
+    }
     this.fd = openSync(path, existsSync(path) ? "r+" : "w+", 0o600);
     if (r.goodBytes === 0) {
       ftruncateSync(this.fd, 0);
@@ -131,7 +135,8 @@ export class Journal {
   /** Rewrites the journal with only `records` (the core's live bindings): temp file, fsync, rename. */
   compact(records: Map<number, Uint8Array>): void {
     const tmp = `${this.path}.tmp`;
-    const fd = openSync(tmp, "w", 0o600);
+    rmSync(tmp, { force: true }); // a stale one would lend the journal its mode
+    const fd = openSync(tmp, "wx", 0o600);
     let size = 0;
     const write = (b: Buffer) => {
       writeSync(fd, b, 0, b.length, size);
