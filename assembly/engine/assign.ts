@@ -403,3 +403,14 @@ export function bindingLease(r: usize, k: u32, now: u32, out: usize): u32 {
   pdPrefix(slot, k, <u32>position, out);
   return len;
 }
+
+const seen: usize = memory.data(16, 8);
+
+/** True when an interface address before `k` already gives the binding the
+ *  same lease (two addresses of the router in one prefix): written once. */
+export function leaseSeenBefore(r: usize, k: u32, now: u32, lease: usize, plen: u32): bool {
+  for (let j: u32 = 0; j < k; j++) {
+    if (bindingLease(r, j, now, seen) == plen && bytesEqual(seen, lease, 16)) return true;
+  }
+  return false;
+}

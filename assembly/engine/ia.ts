@@ -25,7 +25,7 @@ import { effectOpen } from "./effects";
 import { writeStatus } from "./reply";
 import { rememberClient, reconfigureDue } from "./reconfigure";
 import {
-  remaining, minLifetime, onLink, electFor, bindingLease, naPrefixUsable, naAddress, naChoose, naFree, naPrefixOf,
+  remaining, minLifetime, onLink, electFor, bindingLease, leaseSeenBefore, naPrefixUsable, naAddress, naChoose, naFree, naPrefixOf,
   pdPrefixUsable, pdCarve, carvedFirst, carvedLen, pdFits, pdPrefix, pdRelease, pdUnitOf, pdRefresh,
 } from "./assign";
 
@@ -264,7 +264,8 @@ function writeLeases(i: u32, now: u32, lease: u32): void {
   const n = ifaceAddrCount(slot);
   for (let k: u32 = 0; k < n; k++) {
     const plen = bindingLease(r, k, now, tmp);
-    if (plen != 0) writeLease(type, tmp, plen, remaining(ifaceAddrPreferred(slot, k), now), remaining(ifaceAddrValid(slot, k), now), lease);
+    if (plen == 0 || leaseSeenBefore(r, k, now, tmp, plen)) continue;
+    writeLease(type, tmp, plen, remaining(ifaceAddrPreferred(slot, k), now), remaining(ifaceAddrValid(slot, k), now), lease);
   }
 }
 

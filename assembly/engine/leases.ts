@@ -9,7 +9,7 @@ import { textStart, textLen, textStr, textChar, textU32, textHex, textAddr, text
 import * as B from "./bindings";
 import * as Cfg from "./config";
 import { ifaceAddrCount, ifaceAddrPreferred, ifaceAddrValid, ifaceName, ifaceUp } from "./iface";
-import { remaining, minLifetime, bindingLease } from "./assign";
+import { remaining, minLifetime, bindingLease, leaseSeenBefore } from "./assign";
 
 const tmp: usize = memory.data(16, 8);
 
@@ -66,7 +66,7 @@ function forEachLease(i: u32, now: u32, json: bool, first: bool): u32 {
   let count: u32 = 0;
   for (let k: u32 = 0; k < n; k++) {
     const plen = bindingLease(r, k, now, tmp);
-    if (plen == 0) continue;
+    if (plen == 0 || leaseSeenBefore(r, k, now, tmp, plen)) continue;
     if (json) {
       if (count > 0 || !first) textChar(0x2c);
       textStr("{\"address\":\"");

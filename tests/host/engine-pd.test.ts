@@ -69,3 +69,14 @@ test("releasing a delegation makes its prefix available again", () => {
   b.send(Uint8Array.from([8, 0, 0, 1, 0, 1, 0, 10, ...duidLL(1), 0, 2, 0, 10, 0, 3, 0, 1, 2, 0, 0, 0, 0, 1, ...iaPd(1)]));
   assert.equal(b.bind(duidLL(2), iaPd(1))[0].leases[0].addr, first);
 });
+
+test("two router addresses in one prefix give each lease once", () => {
+  const b = new Bench({
+    addrs: [
+      { addr: ip("2001:db8:5::1"), plen: 56, preferredUntil: INF, validUntil: INF },
+      { addr: ip("2001:db8:5::2"), plen: 56, preferredUntil: INF, validUntil: INF },
+    ],
+  });
+  const [pd] = b.bind(duidLL(1), iaPd(1));
+  assert.deepEqual(pd.leases.map((l) => `${l.addr}/${l.plen}`), ["2001:db8:5:4::/62"]);
+});
