@@ -126,8 +126,9 @@ function firstHint(ia: usize, type: u32): usize {
 /** A new binding for the IA at `ia`, with its address position or prefix
  *  chosen; -1 when the table is full or nothing is available. When `adopt`
  *  is set (Rebind of an unknown binding), only the client's own addresses
- *  are taken, if they are appropriate for the link and free. */
-function createBinding(slot: u32, ia: usize, now: u32, adopt: bool): i32 {
+ *  are taken, if they are appropriate for the link and free; with `keepHint`
+ *  (Request) the client's address is preferred when it is. */
+function createBinding(slot: u32, ia: usize, now: u32, adopt: bool, keepHint: bool): i32 {
   const type = optCode(ia);
   const iaid = ld32(optData(ia));
   const host = clientHost;
@@ -145,7 +146,13 @@ function createBinding(slot: u32, ia: usize, now: u32, adopt: bool): i32 {
       position = hostHostId(host);
       if (!naFree(slot, position)) return -1;
     } else {
-      position = naChoose(slot, R.clientId, R.clientIdLen, iaid);
+      // A Request naming an address we would give (its offer was dropped, or
+      // another server's restart lost it) keeps that address when it is free.
+      if (keepHint && hint != 0 && naPrefixOf(slot, optData(hint), now, Cfg.cfgAssignAll(slot)) >= 0) {
+        const wanted = bswap<u64>(load<u64>(optData(hint) + 8));
+        if (naFree(slot, wanted)) position = wanted;
+      }
+      if (position == 0) position = naChoose(slot, R.clientId, R.clientIdLen, iaid);
       if (position == 0) return -1;
     }
   } else {
@@ -442,7 +449,7 @@ export function processIas(slot: u32, mode: u32, now: u32): void {
       }
       // Solicit/Request: a new binding. Rebind (18.3.5): keep the client's
       // own addresses when they suit the link and are free.
-      b = createBinding(slot, ia, now, mode == IA_REBIND);
+      b = createBinding(slot, ia, now, mode == IA_REBIND, mode == IA_BIND);
       if (b < 0) {
         if (mode == IA_REBIND) {
           if (firstHint(ia, type) != 0) {
@@ -463,7 +470,7 @@ export function processIas(slot: u32, mode: u32, now: u32): void {
       // The interface's prefixes shrank under this delegation: the client's
       // old prefix goes back with lifetime 0 and a new one is carved.
       releaseBinding(<u32>b, now);
-      b = createBinding(slot, ia, now, false);
+      b = createBinding(slot, ia, now, false, false);
       if (b < 0) {
         const t = openIa(type, iaid);
         writeStale(ia, -1, now);

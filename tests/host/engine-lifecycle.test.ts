@@ -4,6 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { EFFECT } from "../../host/core/abi.js";
+import { parseIPv6 } from "../../host/util/ipv6.js";
 import { Bench, message, clientId, serverId, iaNa, iaPd, duidLL, ias, loadCore } from "./helpers/engine.js";
 
 test("an Advertise's offer is held briefly, then freed", () => {
@@ -103,4 +104,17 @@ test("100k stateful exchanges do not grow linear memory", () => {
   }
   assert.equal(b.core.memoryBytes(), before);
   assert.ok(b.core.counters().tx >= 100_000 * 0.9, "the exchanges were answered");
+});
+
+test("a Request naming a free address of ours (its offer dropped in a flood, or another server's) keeps it", () => {
+  const b = new Bench({ globals: (r) => r.u32(15, 8) });
+  const wanted = "2001:db8:1::1234:5678";
+  const rep = b.send(message(3, 2, clientId(duidLL(1)), serverId(), iaNa(1, parseIPv6(wanted)!))).reply!;
+  assert.deepEqual(ias(rep)[0].leases.map((l) => [l.addr, l.valid > 0]), [[wanted, true]]);
+  const other = b.send(message(3, 3, clientId(duidLL(2)), serverId(), iaNa(1, parseIPv6(wanted)!))).reply!;
+  const got = ias(other)[0].leases.filter((l) => l.valid > 0).map((l) => l.addr);
+  assert.equal(got.length, 1);
+  assert.notEqual(got[0], wanted, "taken: another client gets its own address");
+  const foreign = b.send(message(3, 4, clientId(duidLL(3)), serverId(), iaNa(1, parseIPv6("2001:db8:99::1")!))).reply!;
+  assert.ok(ias(foreign)[0].leases.some((l) => l.addr.startsWith("2001:db8:1:") && l.valid > 0), "not our prefix: an address of ours instead");
 });
