@@ -11,9 +11,9 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { directTopology, labLeftovers, requireLab, withTopology, type Lab, type TopologySpec } from "./helpers/lab.js";
+import { directTopology, requireLab, type Lab } from "./helpers/lab.js";
 import { RELAY_UP_ADDR, SERVER_ADDR, oneRelayTopology, relayUci } from "./relay-support/lab.js";
-import { counterDelta, runFlood, startRobustDaemon, type FloodGen, type RobustDaemon } from "./robust-support/lab.js";
+import { counterDelta, inLab, runFlood, startRobustDaemon, type FloodGen, type RobustDaemon } from "./robust-support/lab.js";
 
 const T = { timeout: 60_000 };
 
@@ -49,20 +49,6 @@ interface Case {
   hex: string;
 }
 
-async function inLab(spec: TopologySpec, fn: (lab: Lab, daemons: RobustDaemon[]) => Promise<void>): Promise<void> {
-  let names: string[] = [];
-  const daemons: RobustDaemon[] = [];
-  await withTopology(spec, async (lab) => {
-    names = Object.values(lab.namespaces());
-    try {
-      await fn(lab, daemons);
-    } catch (e) {
-      for (const d of daemons) (e as Error).message += `\n--- our daemon in ${d.role} ---\n${d.tail(25)}`;
-      throw e;
-    }
-  });
-  assert.deepEqual(labLeftovers(names), [], "the lab left namespaces or /etc/netns dirs");
-}
 
 /** Sends each case's datagram once and checks the `counters` CLI: exactly rx +1 and the reason +1, no reply. */
 async function provoke(lab: Lab, d: RobustDaemon, cases: Case[], ifOf: (role: string) => string): Promise<string[]> {

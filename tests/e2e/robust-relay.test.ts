@@ -22,9 +22,9 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { directTopology, labLeftovers, requireLab, sleep, startCapture, withTopology, type Lab, type TopologySpec } from "./helpers/lab.js";
+import { directTopology, requireLab, sleep, startCapture, type Lab, type TopologySpec } from "./helpers/lab.js";
 import { RELAY_DOWN_ADDR, RELAY_UP_ADDR, SERVER_ADDR, ifindex, oneRelayTopology, relayUci } from "./relay-support/lab.js";
-import { counterDelta, runFlood, startFlood, startRobustDaemon, type FloodGen, type FloodResult, type RobustDaemon } from "./robust-support/lab.js";
+import { counterDelta, inLab as inLabWith, runFlood, startFlood, startRobustDaemon, type FloodGen, type FloodResult, type RobustDaemon } from "./robust-support/lab.js";
 import { RING, flowOf, from, ringTopology, ringUci, to } from "./robust-support/relay.js";
 
 const T = { timeout: 90_000 };
@@ -32,20 +32,9 @@ const NO_CLIENT_LIMIT = "option dhcpv6_client_ratelimit '0'";
 /** Capture filter: all of IPv6 (a BPF "udp port 547" misses fragmented datagrams: deep relay chains exceed the MTU). */
 const WHOLE = "ip6";
 
-async function inLab(spec: TopologySpec, fn: (lab: Lab, daemons: RobustDaemon[]) => Promise<void>): Promise<void> {
-  let names: string[] = [];
-  const daemons: RobustDaemon[] = [];
-  await withTopology(spec, async (lab) => {
-    names = Object.values(lab.namespaces());
-    try {
-      await fn(lab, daemons);
-    } catch (e) {
-      for (const d of daemons) (e as Error).message += `\n--- our daemon in ${d.role} ---\n${d.tailExcept(/ bytes from .*: sent \d+ bytes to |relayed \d+ bytes from|drop_rate_limit$/, 25)}`;
-      throw e;
-    }
-  });
-  assert.deepEqual(labLeftovers(names), [], "the lab left namespaces or /etc/netns dirs");
-}
+/** Log lines too frequent under a storm to help: left out of a failure's daemon log. */
+const QUIET = / bytes from .*: sent \d+ bytes to |relayed \d+ bytes from|drop_rate_limit$/;
+const inLab = (spec: TopologySpec, fn: (lab: Lab, daemons: RobustDaemon[]) => Promise<void>) => inLabWith(spec, fn, QUIET);
 
 const solicit = (duid = "random"): FloodGen => ({ kind: "solicit", duid });
 const rf = (hop: number, inner: FloodGen, link = "2001:db8:1::2"): FloodGen => ({ kind: "relay-forward", hop, link, peer: "fe80::c1:1", inner, ifaceId: "00000007" });

@@ -6,7 +6,8 @@
 
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { LabCommandError, parseDhclientLeases, readCapture, sleep, type Lab, type LabProcess } from "../helpers/lab.js";
+import assert from "node:assert/strict";
+import { LabCommandError, labLeftovers, parseDhclientLeases, readCapture, sleep, withTopology, type Lab, type LabProcess, type TopologySpec } from "../helpers/lab.js";
 import { msgLabel, summarizeMessage, walkDhcpv6 } from "../../../host/lab/dhcpv6-bytes.js";
 import { UciDaemon } from "../relay-support/lab.js";
 
@@ -266,4 +267,24 @@ export async function udp6Stats(lab: Lab, role: string): Promise<Record<string, 
     if (m) out[m[1]] = Number(m[2]);
   }
   return out;
+}
+
+/**
+ * Runs `fn` in a fresh lab; on failure the tail of each daemon's log (lines
+ * matching `skip` left out) is added to the error; afterwards nothing of the
+ * lab may be left.
+ */
+export async function inLab(spec: TopologySpec, fn: (lab: Lab, daemons: RobustDaemon[]) => Promise<void>, skip?: RegExp): Promise<void> {
+  let names: string[] = [];
+  const daemons: RobustDaemon[] = [];
+  await withTopology(spec, async (lab) => {
+    names = Object.values(lab.namespaces());
+    try {
+      await fn(lab, daemons);
+    } catch (e) {
+      for (const d of daemons) (e as Error).message += `\n--- our daemon in ${d.role} ---\n${skip ? d.tailExcept(skip, 25) : d.tail(25)}`;
+      throw e;
+    }
+  });
+  assert.deepEqual(labLeftovers(names), [], "the lab left namespaces or /etc/netns dirs");
 }
