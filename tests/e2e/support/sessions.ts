@@ -184,7 +184,23 @@ export class DhclientSession extends Session {
     await this.lab.waitLinkLocal(this.role, this.logicalIf);
     this.spawnRun(this.bin, [...this.common(), "-d", "-1", this.ifname]);
     const env = await this.waitReason(/^(BOUND6|REBIND6|RENEW6|REBOOT6)$/, since, timeoutMs);
-    return { reason: env.reason, binding: this.binding() };
+    return { reason: env.reason, binding: await this.settledBinding() };
+  }
+
+  /**
+   * dhclient runs its script once per address and prefix and writes the lease
+   * file only after the last run, so right after the first BOUND6 the file may
+   * still hold nothing (or the lease before). Waits up to 3 s for a lease with
+   * both an address and a prefix (-N -P), then returns what the file holds.
+   */
+  private async settledBinding(): Promise<Binding> {
+    const until = Date.now() + 3000;
+    let b = this.binding();
+    while ((b.addresses.length === 0 || b.prefixes.length === 0) && Date.now() < until) {
+      await sleep(50);
+      b = this.binding();
+    }
+    return b;
   }
 
   /** What the lease file holds (the client's own record), plus the DUID dhclient uses. */
