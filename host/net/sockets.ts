@@ -6,9 +6,9 @@
 //   - per local address of a served interface, one socket bound to it.
 // The set is recomputed whenever the interfaces change (`sync`).
 
-import dgram from "node:dgram";
 import { log } from "../log/log.js";
 import { formatIPv6, isLinkLocal, parseIPv6 } from "../util/ipv6.js";
+import { createUdp6, forgetInterfaces, ioKind, type Udp6Socket } from "./udp.js";
 
 /** RFC 8415 section 7.1 */
 export const ALL_DHCP_RELAY_AGENTS_AND_SERVERS = "ff02::1:2";
@@ -36,13 +36,7 @@ export interface Datagram {
   /** The source address as text, without a zone. */
   srcText: string;
   srcPort: number;
-  socket: dgram.Socket;
-}
-
-/** Our addresses are always literals: no resolver on the send path (dns.lookup
- *  re-validates every address with regular expressions). */
-function literalLookup(address: string, _opts: unknown, cb: (err: Error | null, address: string, family: number) => void): void {
-  cb(null, address, 6);
+  socket: Udp6Socket;
 }
 
 /** Source addresses seen recently, parsed once (a client sends several messages). */
@@ -94,13 +88,13 @@ export function wantedSockets(ifaces: { slot: number; ifname: string; addrs: Uin
 
 interface Open {
   spec: SocketSpec;
-  sock: dgram.Socket;
+  sock: Udp6Socket;
   ready: boolean;
 }
 
 export class ServerSockets {
   private open = new Map<string, Open>();
-  private bound = new WeakMap<dgram.Socket, string>();
+  private bound = new WeakMap<Udp6Socket, string>();
 
   /**
    * @param locate for a datagram on a socket shared by several interfaces
@@ -111,10 +105,13 @@ export class ServerSockets {
     private onDatagram: (d: Datagram) => void,
     private port = SERVER_PORT,
     private locate: (src: Uint8Array, scope: string | null) => { slot: number; ifname: string } | null = () => null,
-  ) {}
+  ) {
+    log.info(`socket I/O: ${ioKind().why}`);
+  }
 
   /** Opens the sockets in `specs` that are not open yet and closes the others. */
   sync(specs: SocketSpec[]): void {
+    forgetInterfaces(); // interface indexes may have changed with the links
     const want = new Map(specs.map((s) => [s.key, s]));
     for (const [key, o] of this.open) {
       const s = want.get(key);
@@ -134,9 +131,9 @@ export class ServerSockets {
    * a global address's otherwise (relays, servers); either when the preferred
    * one is missing; null when there is none.
    */
-  socketFor(ifname: string, dst: Uint8Array): dgram.Socket | null {
+  socketFor(ifname: string, dst: Uint8Array): Udp6Socket | null {
     const wantLinkLocal = isLinkLocal(dst);
-    let other: dgram.Socket | null = null;
+    let other: Udp6Socket | null = null;
     for (const o of this.open.values()) {
       if (!o.ready || o.spec.multicast || o.spec.ifname !== ifname) continue;
       const linkLocal = o.spec.bindAddr.includes("%");
@@ -147,7 +144,7 @@ export class ServerSockets {
   }
 
   /** The interface `sock` is bound to (its bind address has a zone), or undefined. */
-  boundTo(sock: dgram.Socket): string | undefined {
+  boundTo(sock: Udp6Socket): string | undefined {
     return this.bound.get(sock);
   }
 
@@ -157,7 +154,7 @@ export class ServerSockets {
   }
 
   private bind(spec: SocketSpec): void {
-    const sock = dgram.createSocket({ type: "udp6", reuseAddr: true, lookup: literalLookup });
+    const sock = createUdp6();
     const o: Open = { spec, sock, ready: false };
     if (spec.bindAddr.includes("%")) this.bound.set(sock, spec.ifname);
     this.open.set(spec.key, o);
