@@ -84,7 +84,7 @@ export class Server {
   }
 
   private restoreBindings(): void {
-    const r = this.journal.replayed;
+    const r = this.journal.takeReplayed(); // the records are dropped once restored
     if (r.damage) log.warn(`binding journal ${this.journal.path}: ${r.damage}; recovered ${r.records.size} bindings before it`);
     let refused = 0;
     for (const [id, record] of r.records) if (!this.core.restore(id, record)) refused++;
@@ -219,7 +219,7 @@ export class Server {
           break;
         case EFFECT.RESYNC:
           log.warn("effect list overflowed: compacting the journal from the core's table");
-          this.journal.compact(this.core.committedRecords());
+          this.journal.compact(this.core.committed());
           changed = setChanged = true;
           break;
       }
@@ -231,7 +231,7 @@ export class Server {
         this.compactionQueued = true;
         setImmediate(() => {
           this.compactionQueued = false;
-          this.journal.compact(this.core.committedRecords());
+          this.journal.compact(this.core.committed());
         });
       }
     }

@@ -240,14 +240,22 @@ export class Core {
   /** Every committed binding record (bound or declined) by id: what a compacted journal holds. */
   committedRecords(): Map<number, Uint8Array> {
     const out = new Map<number, Uint8Array>();
+    for (const [id, rec] of this.committed()) out.set(id, rec.slice());
+    return out;
+  }
+
+  /**
+   * The same, without copies: each record is a view into the core's memory,
+   * valid until the next call into the core (a journal compaction reads each once).
+   */
+  *committed(): Generator<[number, Uint8Array]> {
     const cap = this.exports.bindings_capacity();
     const size = this.exports.binding_size();
     const mem = new Uint8Array(this.exports.memory.buffer);
     for (let id = 0; id < cap; id++) {
       const p = this.exports.binding_ptr(id);
-      if (p !== 0) out.set(id, mem.slice(p, p + size));
+      if (p !== 0) yield [id, mem.subarray(p, p + size)];
     }
-    return out;
   }
 
   bindings(): { used: number; capacity: number } {

@@ -12,7 +12,7 @@
 // All numbers big-endian. Reading stops at the first truncated or corrupt
 // record; the file is cut there (with a warning) and writing goes on after it.
 
-import { openSync, writeSync, closeSync, readFileSync, renameSync, fsyncSync, existsSync, ftruncateSync, statSync, rmSync } from "node:fs";
+import { openSync, writeSync, closeSync, readFileSync, renameSync, fsyncSync, existsSync, ftruncateSync, rmSync } from "node:fs";
 import { crc32 } from "./crc32.js";
 
 export const MAGIC = Buffer.from("D6J1");
@@ -22,6 +22,7 @@ export const KIND_DEL = 2;
 /** Compact when the file is this many times larger than the live records (and over MIN_COMPACT bytes). */
 const COMPACT_RATIO = 4;
 const MIN_COMPACT = 1 << 20;
+const EMPTY = new Uint8Array(0);
 
 export interface ReplayResult {
   records: Map<number, Uint8Array>;
@@ -31,7 +32,8 @@ export interface ReplayResult {
   damage: string | null;
 }
 
-/** Reads a journal: the live records by binding id. Pure: does not touch the file. */
+/** Reads a journal: the live records by binding id, as views into `data` (no
+ *  copy per record). Pure: does not touch the file. */
 export function replay(data: Uint8Array): ReplayResult {
   const records = new Map<number, Uint8Array>();
   if (data.length === 0) return { records, goodBytes: 0, damage: null };
@@ -48,7 +50,7 @@ export function replay(data: Uint8Array): ReplayResult {
     if (crc32(data, o + 4, end) !== dv.getUint32(o)) return { records, goodBytes: o, damage: `checksum mismatch at byte ${o}` };
     const kind = data[o + 4];
     const id = dv.getUint32(o + 5);
-    if (kind === KIND_PUT) records.set(id, data.slice(o + HEADER, end));
+    if (kind === KIND_PUT) records.set(id, data.subarray(o + HEADER, end));
     else if (kind === KIND_DEL) records.delete(id);
     else return { records, goodBytes: o, damage: `unknown record kind ${kind} at byte ${o}` };
     o = end;
@@ -56,37 +58,69 @@ export function replay(data: Uint8Array): ReplayResult {
   return { records, goodBytes: o, damage: null };
 }
 
-function encodeRecord(kind: number, id: number, payload: Uint8Array): Buffer {
-  const b = Buffer.alloc(HEADER + payload.length);
-  b[4] = kind;
-  b.writeUInt32BE(id >>> 0, 5);
-  b.writeUInt16BE(payload.length, 9);
-  b.set(payload, HEADER);
-  b.writeUInt32BE(crc32(b, 4), 0);
-  return b;
+/** Writes one record at `o` of `b` (which has room); returns its length. */
+function encodeRecordAt(b: Buffer, o: number, kind: number, id: number, payload: Uint8Array): number {
+  b[o + 4] = kind;
+  b.writeUInt32BE(id >>> 0, o + 5);
+  b.writeUInt16BE(payload.length, o + 9);
+  b.set(payload, o + HEADER);
+  const end = o + HEADER + payload.length;
+  b.writeUInt32BE(crc32(b, o + 4, end), o);
+  return end - o;
 }
+
+/** Ids below this are tracked in a typed array (4 bytes each); the binding
+ *  table holds at most 1048576. Others (never written by the core) in a Map. */
+const DENSE_IDS = 1 << 20;
+
+/**
+ * The payload size of every live record by binding id: what compaction would
+ * keep. One u32 per id (size + 1, 0 = none) instead of a Map entry per binding.
+ */
+class LiveSizes {
+  private dense = new Uint32Array(0);
+  private sparse: Map<number, number> | null = null;
+  /** Bytes a compacted file would hold. */
+  bytes = MAGIC.length;
+
+  get(id: number): number | undefined {
+    if (id < DENSE_IDS) return id < this.dense.length && this.dense[id] !== 0 ? this.dense[id] - 1 : undefined;
+    return this.sparse?.get(id);
+  }
+
+  /** Sets (size) or removes (null) the record of `id`. */
+  set(id: number, size: number | null): void {
+    const old = this.get(id);
+    if (old !== undefined) this.bytes -= HEADER + old;
+    if (size !== null) this.bytes += HEADER + size;
+    if (id < DENSE_IDS) {
+      if (id >= this.dense.length) {
+        if (size === null) return;
+        const grown = new Uint32Array(Math.min(DENSE_IDS, Math.max(id + 1, this.dense.length * 2, 1024)));
+        grown.set(this.dense);
+        this.dense = grown;
+      }
+      this.dense[id] = size === null ? 0 : size + 1;
+    } else if (size === null) this.sparse?.delete(id);
+    else (this.sparse ??= new Map()).set(id, size);
+  }
+}
+
+/** Compaction writes in chunks of about this size (one write(2) each). */
+const CHUNK = 64 * 1024;
 
 export class Journal {
   private fd: number;
   private size: number;
-  private live = new Map<number, number>(); // id -> payload size
-  private liveBytes = MAGIC.length; // what a compacted file would hold
-
-  private setLive(id: number, size: number | null): void {
-    const old = this.live.get(id);
-    if (old !== undefined) this.liveBytes -= HEADER + old;
-    if (size === null) this.live.delete(id);
-    else {
-      this.live.set(id, size);
-      this.liveBytes += HEADER + size;
-    }
-  }
+  private live = new LiveSizes();
+  /** One record's bytes for put/del (written synchronously, so reused). */
+  private scratch = Buffer.alloc(HEADER + 512);
 
   /** Opens (creating if needed) the journal at `path` and replays it. */
   constructor(readonly path: string, private fsync = false) {
     const data = existsSync(path) ? readFileSync(path) : Buffer.alloc(0);
     const r = replay(data);
-    this.replayed = r;
+    this.opened = r;
     if (r.goodBytes === 0 && data.length > 0) {
       // Not ours, or unreadable from the first byte: keep it aside, start anew.
       renameSync(path, `${path}.bad-${Date.now()}`);
@@ -100,26 +134,40 @@ export class Journal {
       if (r.goodBytes < data.length) ftruncateSync(this.fd, r.goodBytes);
       this.size = r.goodBytes;
     }
-    for (const [id, rec] of r.records) this.setLive(id, rec.length);
+    for (const [id, rec] of r.records) this.live.set(id, rec.length);
   }
 
-  readonly replayed: ReplayResult;
+  /** What the file held at opening (records are views into its bytes). */
+  get replayed(): ReplayResult {
+    return this.opened;
+  }
 
-  private append(buf: Buffer): void {
-    writeSync(this.fd, buf, 0, buf.length, this.size);
-    this.size += buf.length;
+  private opened: ReplayResult;
+
+  /** The replayed records, handed over once: the journal keeps no copy of them. */
+  takeReplayed(): ReplayResult {
+    const r = this.opened;
+    this.opened = { records: new Map(), goodBytes: r.goodBytes, damage: r.damage };
+    return r;
+  }
+
+  private append(kind: number, id: number, payload: Uint8Array): void {
+    if (this.scratch.length < HEADER + payload.length) this.scratch = Buffer.alloc(HEADER + payload.length);
+    const n = encodeRecordAt(this.scratch, 0, kind, id, payload);
+    writeSync(this.fd, this.scratch, 0, n, this.size);
+    this.size += n;
   }
 
   /** Records a binding; returns when the bytes are handed to the kernel (and on disk with fsync). */
   put(id: number, record: Uint8Array): void {
-    this.append(encodeRecord(KIND_PUT, id, record));
-    this.setLive(id, record.length);
+    this.append(KIND_PUT, id, record);
+    this.live.set(id, record.length);
   }
 
   del(id: number): void {
-    if (!this.live.has(id)) return;
-    this.append(encodeRecord(KIND_DEL, id, new Uint8Array(0)));
-    this.setLive(id, null);
+    if (this.live.get(id) === undefined) return;
+    this.append(KIND_DEL, id, EMPTY);
+    this.live.set(id, null);
   }
 
   /** Makes what was written durable (fsync), when the journal was opened with fsync. */
@@ -129,30 +177,46 @@ export class Journal {
 
   /** True when the file is large enough, compared with what is live, to compact. */
   wantsCompaction(): boolean {
-    return this.size > MIN_COMPACT && this.size > COMPACT_RATIO * this.liveBytes;
+    return this.size > MIN_COMPACT && this.size > COMPACT_RATIO * this.live.bytes;
   }
 
-  /** Rewrites the journal with only `records` (the core's live bindings): temp file, fsync, rename. */
-  compact(records: Map<number, Uint8Array>): void {
+  /**
+   * Rewrites the journal with only `records` (the core's live bindings; views
+   * are fine, each is read once): temp file, fsync, rename. Records are
+   * written in chunks, with no copy kept.
+   */
+  compact(records: Iterable<[number, Uint8Array]>): void {
     const tmp = `${this.path}.tmp`;
     rmSync(tmp, { force: true }); // a stale one would lend the journal its mode
     const fd = openSync(tmp, "wx", 0o600);
+    const live = new LiveSizes();
     let size = 0;
-    const write = (b: Buffer) => {
-      writeSync(fd, b, 0, b.length, size);
-      size += b.length;
-    };
-    write(MAGIC);
-    for (const [id, rec] of records) write(encodeRecord(KIND_PUT, id, rec));
-    fsyncSync(fd);
-    closeSync(fd);
+    try {
+      let chunk = Buffer.alloc(CHUNK);
+      chunk.set(MAGIC);
+      let used = MAGIC.length;
+      const flush = () => {
+        writeSync(fd, chunk, 0, used, size);
+        size += used;
+        used = 0;
+      };
+      for (const [id, rec] of records) {
+        const n = HEADER + rec.length;
+        if (used + n > chunk.length) flush();
+        if (n > chunk.length) chunk = Buffer.alloc(n);
+        used += encodeRecordAt(chunk, used, KIND_PUT, id, rec);
+        live.set(id, rec.length);
+      }
+      flush();
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(tmp, this.path);
     closeSync(this.fd);
     this.fd = openSync(this.path, "r+");
-    this.size = statSync(this.path).size;
-    this.live = new Map();
-    this.liveBytes = MAGIC.length;
-    for (const [id, r] of records) this.setLive(id, r.length);
+    this.size = size;
+    this.live = live;
   }
 
   close(): void {

@@ -405,3 +405,81 @@ test("real binding records: a journal written from the core's effects, torn or c
   assert.deepEqual(restoredDuids(new Uint8Array(0)).duids, []);
   truncateSync(path, 0);
 });
+
+// ---------------------------------------------------------------------------
+// What the journal keeps in memory
+
+test("the replayed records are handed over once: afterwards the journal holds none of them (damage and size stay known)", (t) => {
+  const dir = tmp(t);
+  const path = join(dir, "bindings.journal");
+  const { file, liveAfter } = build(OPS);
+  writeFileSync(path, Buffer.concat([file, Buffer.from([1, 2, 3])])); // a torn tail
+  const j = new Journal(path);
+  const r = j.takeReplayed();
+  assert.deepEqual(asHex(r.records), asHex(liveAfter[OPS.length]), "the live records, once");
+  assert.match(r.damage ?? "", /truncated/);
+  assert.equal(j.replayed.records.size, 0, "the journal no longer holds them");
+  assert.equal(j.replayed.damage, r.damage);
+  assert.equal(j.replayed.goodBytes, r.goodBytes);
+  assert.equal(j.takeReplayed().records.size, 0, "a second take has nothing");
+  // The live set is still known: deleting a replayed binding writes a record, an unknown id writes nothing.
+  const before = statSync(path).size;
+  j.del(0xfffffffe);
+  assert.equal(statSync(path).size, before + 11, "a replayed binding (id above the dense range too) is deleted in the file");
+  j.del(0xfffffffe);
+  j.del(4242);
+  assert.equal(statSync(path).size, before + 11, "deleting what is not live writes nothing");
+  j.close();
+  const expect = new Map(liveAfter[OPS.length]);
+  expect.delete(0xfffffffe);
+  assert.deepEqual(asHex(new Journal(path).replayed.records), asHex(expect));
+});
+
+test("compaction from a stream of views (as the core hands them, no copies): many chunks, every record exact, nothing wanted after", (t) => {
+  const dir = tmp(t);
+  const path = join(dir, "bindings.journal");
+  const j = new Journal(path);
+  const n = 700; // 700 x 395 bytes: several write chunks
+  const table = new Uint8Array(n * 384);
+  for (let id = 0; id < n; id++) table.set(payload(id + 1, 384), id * 384);
+  // Churn until compaction is wanted: the same ids rewritten, some deleted.
+  for (let round = 0; !j.wantsCompaction(); round++) {
+    for (let id = 0; id < n; id++) j.put(id, payload(round * n + id, 384));
+    assert.ok(round < 20, "compaction was never wanted");
+  }
+  for (let id = 0; id < n; id += 3) j.del(id);
+  const kept = new Map<number, Uint8Array>();
+  function* views(): Generator<[number, Uint8Array]> {
+    for (let id = 1; id < n; id++) if (id % 3 !== 0) yield [id, table.subarray(id * 384, (id + 1) * 384)];
+  }
+  for (const [id, v] of views()) kept.set(id, v.slice());
+  j.compact(views());
+  assert.equal(statSync(path).size, 4 + kept.size * (11 + 384), "magic + one record per live binding");
+  assert.ok(!j.wantsCompaction());
+  j.put(n + 5, payload(99, 384)); // writing goes on at the end of the compacted file
+  kept.set(n + 5, payload(99, 384));
+  j.del(1); // a compacted record is live: its deletion is written
+  kept.delete(1);
+  j.close();
+  const again = new Journal(path);
+  assert.equal(again.replayed.damage, null);
+  assert.deepEqual(asHex(again.replayed.records), asHex(kept));
+  again.close();
+});
+
+test("records of different sizes one after another (the write buffer is reused and grows): each exact", (t) => {
+  const dir = tmp(t);
+  const path = join(dir, "bindings.journal");
+  const j = new Journal(path);
+  const sizes = [384, 3, 1000, 0, 600, 384, 65535, 17];
+  const model = new Map<number, Uint8Array>();
+  sizes.forEach((len, i) => {
+    const d = payload(1000 + i, len);
+    j.put(i % 5, d);
+    model.set(i % 5, d);
+  });
+  j.close();
+  const r = replay(readFileSync(path));
+  assert.equal(r.damage, null);
+  assert.deepEqual(asHex(r.records), asHex(model));
+});
