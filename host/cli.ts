@@ -1,9 +1,18 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=1 --v8-pool-size=1
 // The command line. `odhcpd-wasm --help` lists the commands.
+//
+// The first line starts Node with the daemon's flags (bench/README.md,
+// "Memory"): V8's young generation capped at 1 MiB per semi-space (by default
+// it grows to 16 MiB under packet load and keeps that memory) and one V8
+// worker thread instead of four. Run this file directly (`build/host/cli.js`,
+// the `odhcpd-wasm` bin, `npm start`) to get them; `node build/host/cli.js`
+// serves too, without them (it says so).
 
 import { readFileSync } from "node:fs";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { launcherFlagsOf } from "./cli/launcher.js";
 import { Server, CORE_WASM, DEFAULT_STATE_DIR } from "./server.js";
 import { controlRequest } from "./control.js";
 import { loadConfig } from "./config/schema.js";
@@ -74,8 +83,18 @@ function parseArgs(argv: string[]): Args {
 
 class UsageError extends Error {}
 
+function checkLauncherFlags(): void {
+  try {
+    const missing = launcherFlagsOf(fileURLToPath(import.meta.url)).filter((f) => !process.execArgv.includes(f));
+    if (missing.length) log.notice(`started without ${missing.join(" ")} (run ${process.argv[1]} itself, not through node): memory use will be higher`);
+  } catch {
+    /* not worth failing for */
+  }
+}
+
 async function run(a: Args): Promise<number> {
   if (a.syslog) openSyslog();
+  checkLauncherFlags();
   const configPath = a.config ?? DEFAULT_CONFIG;
   let server: Server;
   try {
