@@ -120,6 +120,7 @@ export function forgetInterfaces(): void {
   nameOfIndex.clear();
   dests.clear();
   sources.clear();
+  last.scope = -1;
 }
 
 interface Dest {
@@ -141,18 +142,32 @@ function dest(text: string): Dest | null {
   return d;
 }
 
-/** Source texts by the 16 address bytes + scope (a client sends several messages). */
+/** Source texts by address + scope (a client sends several messages); the last one is kept apart. */
 const sources = new Map<string, string>();
 const SOURCES_MAX = 4096;
+const last = { w0: -1, w1: -1, w2: -1, w3: -1, scope: -1, text: "" };
 
-function sourceText(bytes: Uint8Array, scope: number): string {
-  const key = String.fromCharCode(...bytes) + scope;
+function sourceText(meta: DataView, at: number, scope: number): string {
+  const w0 = meta.getUint32(at, false);
+  const w1 = meta.getUint32(at + 4, false);
+  const w2 = meta.getUint32(at + 8, false);
+  const w3 = meta.getUint32(at + 12, false);
+  if (w0 === last.w0 && w1 === last.w1 && w2 === last.w2 && w3 === last.w3 && scope === last.scope) return last.text;
+  const key = `${w0},${w1},${w2},${w3},${scope}`;
   let t = sources.get(key);
-  if (t !== undefined) return t;
-  t = formatIPv6(bytes);
-  if (bytes[0] === 0xfe && (bytes[1] & 0xc0) === 0x80 && scope) t += `%${ifname(scope)}`;
-  if (sources.size >= SOURCES_MAX) sources.clear();
-  sources.set(key, t);
+  if (t === undefined) {
+    const bytes = new Uint8Array(meta.buffer, at, 16);
+    t = formatIPv6(bytes);
+    if (bytes[0] === 0xfe && (bytes[1] & 0xc0) === 0x80 && scope) t += `%${ifname(scope)}`;
+    if (sources.size >= SOURCES_MAX) sources.clear();
+    sources.set(key, t);
+  }
+  last.w0 = w0;
+  last.w1 = w1;
+  last.w2 = w2;
+  last.w3 = w3;
+  last.scope = scope;
+  last.text = t;
   return t;
 }
 
@@ -194,6 +209,7 @@ function scheduleFlush(): void {
 // -------------------------------------------------------------------- socket
 
 export class MmsgSocket extends EventEmitter implements Udp6Socket {
+  readonly copiesOnSend = true;
   private fd: number;
   private closed = false;
 
@@ -283,8 +299,7 @@ export class MmsgSocket extends EventEmitter implements Udp6Socket {
         if (s.recvMeta.getUint16(m + M_FLAGS, LE) & FLAG_TRUNCATED) continue; // cannot happen: a slot holds any UDP payload
         const len = s.recvMeta.getUint32(m + M_LEN, LE);
         const scope = s.recvMeta.getUint32(m + M_SCOPE, LE);
-        const addr = new Uint8Array(s.recvMeta.buffer, m + M_ADDR, 16);
-        const rinfo: RemoteInfo = { address: sourceText(addr, scope), port: s.recvMeta.getUint16(m + M_PORT, LE) };
+        const rinfo: RemoteInfo = { address: sourceText(s.recvMeta, m + M_ADDR, scope), port: s.recvMeta.getUint16(m + M_PORT, LE) };
         this.emit("message", s.recvData.subarray(i * s.slot, i * s.slot + len), rinfo);
       }
     } finally {

@@ -16,6 +16,8 @@ export interface RemoteInfo {
 
 /** What the socket set uses of a socket (node:dgram's names and semantics). */
 export interface Udp6Socket {
+  /** True when `send` has copied the bytes before it returns (the caller may reuse them at once). */
+  readonly copiesOnSend?: boolean;
   bind(o: { port: number; address: string; exclusive?: boolean }, cb: () => void): void;
   /** `iface` is `::%ifname`. */
   addMembership(group: string, iface: string): void;
@@ -45,7 +47,7 @@ export function ioKind(): { kind: IoKind; why: string } {
   if (chosen) return chosen;
   const want = process.env.ODHCPD_WASM_IO ?? "auto";
   if (want !== "auto" && want !== "mmsg" && want !== "dgram") throw new Error(`ODHCPD_WASM_IO=${want}: expected auto, mmsg or dgram`);
-  if (want === "dgram") return (chosen = { kind: "dgram", why: "ODHCPD_WASM_IO=dgram" });
+  if (want === "dgram") return (chosen = { kind: "dgram", why: "node:dgram (ODHCPD_WASM_IO=dgram)" });
   const loaded = loadMmsg();
   if (loaded.ok) return (chosen = { kind: "mmsg", why: "batched recvmmsg/sendmmsg addon" });
   if (want === "mmsg") throw new Error(`ODHCPD_WASM_IO=mmsg, but the addon does not load: ${loaded.why}`);

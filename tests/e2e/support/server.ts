@@ -28,6 +28,8 @@ export interface DaemonOptions {
   verbose?: boolean;
   /** Bound on each start (default 8000 ms). */
   timeoutMs?: number;
+  /** More environment for the daemon (e.g. ODHCPD_WASM_IO). */
+  env?: Record<string, string>;
 }
 
 /** The UCI file: a `config odhcpd` section (lease file) and one `config dhcp 'lan'` section. */
@@ -136,6 +138,7 @@ export class OurDaemon {
     this.log.push(`#${run} --- start: ${args.join(" ")}`);
     const proc = this.lab.spawn(this.role, process.execPath, args, {
       name: `odhcpd-wasm#${run}`,
+      env: { ...process.env, ...this.opts.env },
       onLine: (line) => {
         this.log.push(`#${run} ${line}`);
         if (verbose) process.stderr.write(`[server#${run}] ${line}\n`);
