@@ -285,9 +285,9 @@ export class Server {
       if (r < 0 && log.enabled(7)) log.debug(`dropped ${d.data.length} bytes from ${from()}: ${STAT_NAMES[-r] ?? r}`);
       return;
     }
-    const bytes = Buffer.from(this.core.tx.subarray(0, r.length)); // the core reuses TX for the next datagram
+    const tx = this.core.tx.subarray(0, r.length); // the core reuses TX for the next datagram
     if (r.kind === DST_UPSTREAM || r.kind === DST_UPSTREAM_ONE) {
-      this.sendUpstream(bytes, from(), r.kind === DST_UPSTREAM_ONE);
+      this.sendUpstream(Buffer.from(tx), from(), r.kind === DST_UPSTREAM_ONE);
       return;
     }
     const dev = this.deviceOfSlot(r.ifslot) ?? d.ifname;
@@ -299,11 +299,11 @@ export class Server {
     // message goes to another interface (a relayed reply going down).
     const sock = dev === d.ifname && !d.multicast ? d.socket : (this.sockets.socketFor(dev, r.addr) ?? d.socket);
     const dst = this.scoped(text, r.addr, dev, sock);
-    this.send(sock, bytes, r.port, dst);
-    if (log.enabled(7)) log.debug(`${d.data.length} bytes from ${from()}: sent ${bytes.length} bytes to [${dst}]:${r.port}`);
+    this.send(sock, sock.copiesOnSend ? tx : Buffer.from(tx), r.port, dst);
+    if (log.enabled(7)) log.debug(`${d.data.length} bytes from ${from()}: sent ${tx.length} bytes to [${dst}]:${r.port}`);
   }
 
-  private send(sock: Datagram["socket"], bytes: Buffer, port: number, dst: string): void {
+  private send(sock: Datagram["socket"], bytes: Uint8Array, port: number, dst: string): void {
     sock.send(bytes, port, dst, (err) => {
       if (err) log.warn(`sending ${bytes.length} bytes to [${dst}]:${port} failed: ${err.message}`);
     });
