@@ -15,6 +15,7 @@ import { openLab, type LabContext } from "../host/lab/with-lab.js";
 import { checkLabPrerequisites, findTool, requireTool, sleep, LabCommandError, type LabProcess } from "../host/lab/netns.js";
 import { keaConfig, ourCli, projectRoot } from "../host/lab/servers.js";
 import { controlRequest } from "../host/control.js";
+import { launcherFlagsOf } from "../host/cli/launcher.js";
 import { parsePerfdhcp, exchangeDropRatio, summarize, pairExchanges, type PerfdhcpRun, type LatencySummary } from "./perfdhcp.js";
 import { summarizeProfile, type CpuProfile, type ProfileSummary } from "./cpuprofile.js";
 
@@ -42,7 +43,12 @@ export interface LabBenchOptions {
   namedBuild: string | null;
   outDir: string;
   log: (line: string) => void;
+  /** Run only these phases (default all): startup, rate, latency, memory, profile. */
+  only?: LabPhase[];
 }
+
+export const LAB_PHASES = ["startup", "rate", "latency", "memory", "profile"] as const;
+export type LabPhase = (typeof LAB_PHASES)[number];
 
 export interface StepResult {
   kind: Kind;
@@ -95,7 +101,12 @@ export interface MemoryRow {
   capacity: number | null;
   rssKb: number;
   hwmKb: number;
+  /** VmRSS split: anonymous memory (heap, wasm memory, stacks) and mapped files (the node binary, libraries). */
+  anonKb?: number;
+  fileKb?: number;
   fillSeconds: number;
+  /** Our daemon started again on the state directory of the row before (bindings replayed from the journal). */
+  restarted?: boolean;
 }
 
 export interface StartupRow {
@@ -144,10 +155,10 @@ function cpuSeconds(pid: number): { user: number; sys: number } {
   return { user: Number(f[11]) / CLK_TCK, sys: Number(f[12]) / CLK_TCK };
 }
 
-function memKb(pid: number): { rss: number; hwm: number } {
+function memKb(pid: number): { rss: number; hwm: number; anon: number; file: number } {
   const s = readFileSync(`/proc/${pid}/status`, "utf8");
   const get = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, "m").exec(s)?.[1] ?? NaN);
-  return { rss: get("VmRSS"), hwm: get("VmHWM") };
+  return { rss: get("VmRSS"), hwm: get("VmHWM"), anon: get("RssAnon"), file: get("RssFile") };
 }
 
 const median = (xs: number[]) => {
@@ -160,13 +171,18 @@ interface Running {
   proc: LabProcess;
   pid: number;
   stateDir: string | null;
+  /** Our daemon's configuration file. */
+  config: string | null;
   ready(): Promise<void>;
   stop(): Promise<void>;
 }
 
 interface StartOpts {
   maxBindings?: number;
+  /** Node flags added to the daemon's own (those of its launcher line). */
   nodeFlags?: string[];
+  /** Our daemon again on this (stopped) one's state directory and configuration. */
+  reuse?: Running;
   /** Root of a build/ copy to run our daemon from (named core.wasm). */
   buildDir?: string;
 }
@@ -182,19 +198,28 @@ class Servers {
     const id = ++this.n;
     let proc: LabProcess;
     let stateDir: string | null = null;
+    let cfg: string | null = null;
     if (kind === "ours") {
       const cli = o.buildDir ? join(o.buildDir, "host", "cli.js") : ourCli();
-      stateDir = lab.path(`state-${id}`);
-      mkdirSync(stateDir, { recursive: true });
-      const cfg = lab.path(`dhcp-${id}`);
-      const global = o.maxBindings ? `config odhcpd 'odhcpd'\n\toption max_bindings '${o.maxBindings}'\n\n` : "";
-      writeFileSync(
-        cfg,
-        `${global}config dhcp 'lab'\n\toption ifname '${ifname}'\n\toption dhcpv6 'server'\n\tlist dns '2001:db8:1::53'\n\tlist domain 'lab.example'\n`,
-      );
-      proc = lab.spawn("srv", process.execPath, [...(o.nodeFlags ?? []), cli, "run", "--config", cfg, "--state-dir", stateDir, "--log-level", "notice", "--no-syslog"], {
-        name: "odhcpd-wasm",
-      });
+      if (o.reuse?.stateDir && o.reuse.config) {
+        stateDir = o.reuse.stateDir;
+        cfg = o.reuse.config;
+      } else {
+        stateDir = lab.path(`state-${id}`);
+        mkdirSync(stateDir, { recursive: true });
+        cfg = lab.path(`dhcp-${id}`);
+        const global = o.maxBindings ? `config odhcpd 'odhcpd'\n\toption max_bindings '${o.maxBindings}'\n\n` : "";
+        writeFileSync(
+          cfg,
+          `${global}config dhcp 'lab'\n\toption ifname '${ifname}'\n\toption dhcpv6 'server'\n\tlist dns '2001:db8:1::53'\n\tlist domain 'lab.example'\n`,
+        );
+      }
+      const args = ["run", "--config", cfg, "--state-dir", stateDir, "--log-level", "notice", "--no-syslog"];
+      // As users start it: the file itself, whose first line starts Node with
+      // the daemon's flags; with profiling flags, node with both.
+      proc = o.nodeFlags?.length
+        ? lab.spawn("srv", process.execPath, [...launcherFlagsOf(cli), ...o.nodeFlags, cli, ...args], { name: "odhcpd-wasm" })
+        : lab.spawn("srv", cli, args, { name: "odhcpd-wasm" });
     } else if (kind === "kea") {
       const dir = lab.path(`kea-${id}`);
       mkdirSync(dir, { recursive: true });
@@ -212,6 +237,7 @@ class Servers {
       proc,
       pid,
       stateDir,
+      config: cfg,
       ready: async () => {
         await lab.waitUdpListening("srv", 547, { addr: new RegExp(`ff02::1:2\\]?%${ifname}:547$`), proc, timeoutMs: 15000 });
         await sleep(150); // the group join follows the bind
@@ -283,11 +309,12 @@ export async function runLabBench(o: LabBenchOptions): Promise<LabBenchResult> {
       await fn();
       o.log(`  (${name}: ${((Date.now() - t) / 1000).toFixed(0)} s; lab ${((Date.now() - t0) / 1000).toFixed(0)} s so far)`);
     };
-    await phase("start-up", () => startup(ctx, servers, o, res));
-    await phase("rate search", () => search(ctx, servers, o, res));
-    await phase("latency", () => latency(ctx, servers, o, res));
-    await phase("memory", () => memory(ctx, servers, o, res));
-    if (o.profile) await phase("profile", () => profile(ctx, servers, o, res));
+    const on = (p: LabPhase) => !o.only || o.only.includes(p);
+    if (on("startup")) await phase("start-up", () => startup(ctx, servers, o, res));
+    if (on("rate")) await phase("rate search", () => search(ctx, servers, o, res));
+    if (on("latency")) await phase("latency", () => latency(ctx, servers, o, res));
+    if (on("memory")) await phase("memory", () => memory(ctx, servers, o, res));
+    if (o.profile && on("profile")) await phase("profile", () => profile(ctx, servers, o, res));
   } finally {
     await ctx.lab.close();
   }
@@ -453,30 +480,32 @@ async function bindingsOf(srv: Running): Promise<number> {
   return a.bindings?.used ?? NaN;
 }
 
-/** (c) Resident memory: idle node, our daemon and Kea idle and holding N bindings (filled by perfdhcp). */
+/** (c) Resident memory: idle node, our daemon and Kea idle and holding N bindings (filled by perfdhcp); our daemon again after a restart on those bindings. */
 async function memory(ctx: LabContext, servers: Servers, o: LabBenchOptions, res: LabBenchResult): Promise<void> {
   o.log("memory: VmRSS after 2 s idle");
   const settle = () => sleep(o.smoke ? 500 : 2000);
+  const row = (kind: MemoryRow["kind"], label: string, pid: number, r: Partial<MemoryRow> = {}): void => {
+    const m = memKb(pid);
+    res.memory.push({ kind, label, bindings: 0, capacity: null, rssKb: m.rss, hwmKb: m.hwm, anonKb: m.anon, fileKb: m.file, fillSeconds: 0, ...r });
+  };
   {
     const p = ctx.lab.spawn("srv", process.execPath, ["-e", "setInterval(()=>{},1000)"], { name: "node-idle" });
     await settle();
-    const m = memKb(p.pid!);
+    row("node", "idle node -e 'setInterval(()=>{},1000)'", p.pid!);
     await p.stop("SIGTERM", 2000);
-    res.memory.push({ kind: "node", label: "idle node -e 'setInterval(()=>{},1000)'", bindings: 0, capacity: null, rssKb: m.rss, hwmKb: m.hwm, fillSeconds: 0 });
   }
   const kinds = o.servers.filter((k): k is "ours" | "kea" => k !== "bare");
   for (const kind of kinds) {
     const srv = await servers.start(kind);
     await settle();
-    const m = memKb(srv.pid);
+    row(kind, `${KIND_LABEL[kind]} idle${kind === "ours" ? " (max_bindings 4096)" : ""}`, srv.pid, { capacity: kind === "ours" ? 4096 : null });
     await srv.stop();
-    res.memory.push({ kind, label: `${KIND_LABEL[kind]} idle${kind === "ours" ? " (max_bindings 4096)" : ""}`, bindings: 0, capacity: kind === "ours" ? 4096 : null, rssKb: m.rss, hwmKb: m.hwm, fillSeconds: 0 });
   }
   for (const target of o.memoryTargets) {
     for (const kind of kinds) {
       const best = res.best.find((b) => b.kind === kind)?.requested ?? 0;
-      // At the server's highest clean rate: the few exchanges lost are made up by the next round.
-      const rate = Math.max(200, Math.min(20000, best || 1000));
+      // At the server's highest clean rate (without the rate search: 4000/s): the few exchanges lost are made up by the next round.
+      const rate = Math.max(200, Math.min(20000, best || 4000));
       const capacity = kind === "ours" ? Math.ceil(target * 1.05) + 512 : null;
       const srv = await servers.start(kind, capacity ? { maxBindings: capacity } : {});
       const t0 = Date.now();
@@ -491,20 +520,35 @@ async function memory(ctx: LabContext, servers: Servers, o: LabBenchOptions, res
         const fillSeconds = (Date.now() - t0) / 1000;
         if (have < target * 0.98) throw new LabCommandError(`${kind}: only ${have} of ${target} bindings after 4 fills at ${rate}/s`);
         await settle();
-        const m = memKb(srv.pid);
-        res.memory.push({ kind, label: `${KIND_LABEL[kind]} holding ${have} bindings`, bindings: have, capacity, rssKb: m.rss, hwmKb: m.hwm, fillSeconds });
+        row(kind, `${KIND_LABEL[kind]} holding ${have} bindings`, srv.pid, { bindings: have, capacity, fillSeconds });
       } finally {
         await srv.stop();
       }
+      if (kind !== "ours") continue;
+      // The same bindings after a restart: replayed from the journal, nothing else.
+      const again = await servers.start(kind, { reuse: srv });
+      try {
+        // Offers (Advertise without a Request yet) are not journaled: a few fewer is fine.
+        const restored = await bindingsOf(again);
+        if (restored > have || restored < have * 0.98) throw new LabCommandError(`ours: ${restored} bindings after a restart, ${have} before`);
+        await settle();
+        row(kind, `${KIND_LABEL[kind]} restarted on those ${restored} bindings`, again.pid, { bindings: restored, capacity, restarted: true });
+      } finally {
+        await again.stop();
+      }
     }
   }
+  const mib = (kb: number | undefined) => (kb === undefined ? "?" : (kb / 1024).toFixed(1));
   for (const r of res.memory)
-    o.log(`  ${r.label.padEnd(55)} VmRSS ${(r.rssKb / 1024).toFixed(1).padStart(7)} MiB  (peak ${(r.hwmKb / 1024).toFixed(1)} MiB)${r.fillSeconds ? `  filled in ${r.fillSeconds.toFixed(1)} s` : ""}`);
+    o.log(
+      `  ${r.label.padEnd(55)} VmRSS ${mib(r.rssKb).padStart(7)} MiB (anon ${mib(r.anonKb)}, files ${mib(r.fileKb)}; peak ${mib(r.hwmKb)} MiB)${r.fillSeconds ? `  filled in ${r.fillSeconds.toFixed(1)} s` : ""}`,
+    );
 }
 
 /** Where a packet's time goes in the daemon: V8 CPU profile under load, and syscalls per exchange (strace -c). */
 async function profile(ctx: LabContext, servers: Servers, o: LabBenchOptions, res: LabBenchResult): Promise<void> {
-  const best = res.best.find((b) => b.kind === "ours")?.requested ?? 1000;
+  // Without a rate search (--only profile): BENCH_PROFILE_BEST stands for our highest clean rate.
+  const best = res.best.find((b) => b.kind === "ours")?.requested ?? Number(process.env.BENCH_PROFILE_BEST ?? 1000);
   const rate = Math.max(200, Math.floor((0.7 * best) / 100) * 100);
   const dir = join(o.outDir, "cpuprofile.tmp");
   rmSync(dir, { recursive: true, force: true });
@@ -615,6 +659,8 @@ export function namedBuild(dir: string, log: (l: string) => void): string | null
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   cpSync(join(root, "build", "host"), join(dir, "host"), { recursive: true });
+  // The batched UDP addon, when built, so the profiled daemon does the same I/O.
+  if (existsSync(join(root, "build", "native"))) cpSync(join(root, "build", "native"), join(dir, "native"), { recursive: true });
   const asc = join(root, "node_modules", ".bin", "asc");
   const r = spawnSyncSafe(asc, ["assembly/index.ts", "--target", "release", "--debug", "--outFile", join(dir, "core.wasm")], root);
   if (!r.ok || !existsSync(join(dir, "core.wasm"))) {

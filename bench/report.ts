@@ -72,7 +72,7 @@ export function targets(r: Omit<Results, "targets">): Target[] {
   }
   if (lab) {
     const node = lab.memory.find((m) => m.kind === "node");
-    const ours10k = lab.memory.filter((m) => m.kind === "ours" && m.bindings > 0).sort((a, b) => a.bindings - b.bindings)[0];
+    const ours10k = lab.memory.filter((m) => m.kind === "ours" && m.bindings > 0 && !m.restarted).sort((a, b) => a.bindings - b.bindings)[0];
     if (node && ours10k) {
       const d = (ours10k.rssKb - node.rssKb) / 1024;
       t.push({
@@ -221,13 +221,14 @@ export function markdown(r: Results): string {
       const node = lab.memory.find((x) => x.kind === "node");
       out.push(
         table(
-          ["process", "bindings", "max_bindings", "VmRSS MiB", "vs idle node MiB", "peak (VmHWM) MiB", "fill s"],
+          ["process", "bindings", "max_bindings", "VmRSS MiB", "vs idle node MiB", "anon / files MiB", "peak (VmHWM) MiB", "fill s"],
           lab.memory.map((x) => [
             x.label,
             x.bindings,
             x.capacity ?? "-",
             mib(x.rssKb),
             node ? `${x.rssKb >= node.rssKb ? "+" : ""}${mib(x.rssKb - node.rssKb)}` : "-",
+            x.anonKb !== undefined && x.fileKb !== undefined ? `${mib(x.anonKb)} / ${mib(x.fileKb)}` : "-",
             mib(x.hwmKb),
             x.fillSeconds ? x.fillSeconds.toFixed(1) : "-",
           ]),

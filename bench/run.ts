@@ -1,5 +1,5 @@
 // The whole benchmark of issue 7 in one go:
-//   node build/bench/run.js [--smoke] [--out DIR] [--no-lab] [--no-profile]
+//   node build/bench/run.js [--smoke] [--out DIR] [--no-lab] [--no-profile] [--only PHASE,...]
 //   node build/bench/run.js --render [DIR]     (results.md and rate.svg again from DIR/results.json)
 // (a) the core in-process at 1k/10k/100k bindings, (b) perfdhcp against our
 // daemon, Kea and a bare Node responder in the namespace lab (root), (c)
@@ -15,7 +15,7 @@ import { cpus, loadavg, release } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runCoreSuite, CORE_WASM } from "./core-suite.js";
-import { runLabBench, namedBuild, type Kind } from "./lab-bench.js";
+import { runLabBench, namedBuild, LAB_PHASES, type Kind, type LabPhase } from "./lab-bench.js";
 import { markdown, rateSvg, targets, type Results } from "./report.js";
 import { findTool } from "../host/lab/netns.js";
 
@@ -28,10 +28,14 @@ interface Args {
   profile: boolean;
   /** Only re-render results.md and rate.svg from DIR/results.json. */
   render: string | null;
+  /** Only these parts: core, or lab phases (startup, rate, latency, memory, profile). */
+  only: string[] | null;
 }
 
+const PARTS = ["core", ...LAB_PHASES];
+
 function parseArgs(argv: string[]): Args {
-  const a: Args = { smoke: false, out: "", lab: true, profile: true, render: null };
+  const a: Args = { smoke: false, out: "", lab: true, profile: true, render: null, only: null };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i];
     if (v === "--smoke") a.smoke = true;
@@ -39,15 +43,23 @@ function parseArgs(argv: string[]): Args {
     else if (v === "--no-lab") a.lab = false;
     else if (v === "--no-profile") a.profile = false;
     else if (v === "--render") a.render = argv[++i] ?? "";
-    else if (v === "-h" || v === "--help") {
-      process.stdout.write("usage: node build/bench/run.js [--smoke] [--out DIR] [--no-lab] [--no-profile] | --render DIR\n");
+    else if (v === "--only") {
+      a.only = (argv[++i] ?? "").split(",").filter(Boolean);
+      const bad = a.only.filter((p) => !PARTS.includes(p));
+      if (!a.only.length || bad.length) {
+        process.stderr.write(`--only: expected a comma-separated list of ${PARTS.join(", ")}\n`);
+        process.exit(2);
+      }
+    } else if (v === "-h" || v === "--help") {
+      process.stdout.write(`usage: node build/bench/run.js [--smoke] [--out DIR] [--no-lab] [--no-profile] [--only ${PARTS.join(",")}] | --render DIR\n`);
       process.exit(0);
     } else {
       process.stderr.write(`unknown argument ${v}\n`);
       process.exit(2);
     }
   }
-  a.out ||= join(ROOT, "bench", "results", a.smoke ? "smoke.tmp" : "");
+  // A partial run (--only) never replaces the committed full results.
+  a.out ||= join(ROOT, "bench", "results", a.smoke ? "smoke.tmp" : a.only ? "only.tmp" : "");
   return a;
 }
 
@@ -107,26 +119,30 @@ async function main(): Promise<number> {
   log(`core.wasm ${coreWasmBytes} bytes`);
 
   let core: Results["core"] = null;
-  log("core in-process:");
-  try {
-    core = await runCoreSuite({
-      sizes: a.smoke ? [1000] : [1000, 10_000, 100_000],
-      iterations: a.smoke ? 2000 : 200_000,
-      reps: a.smoke ? 1 : 3,
-      budgetMs: a.smoke ? 300 : 1500,
-      splitAt: a.smoke ? 1000 : 10_000,
-      log,
-    });
-  } catch (e) {
-    errors.push(`core in-process: ${(e as Error).stack ?? e}`);
-    log(`  FAILED: ${(e as Error).message}`);
+  const part = (p: string) => !a.only || a.only.includes(p);
+  if (part("core")) {
+    log("core in-process:");
+    try {
+      core = await runCoreSuite({
+        sizes: a.smoke ? [1000] : [1000, 10_000, 100_000],
+        iterations: a.smoke ? 2000 : 200_000,
+        reps: a.smoke ? 1 : 3,
+        budgetMs: a.smoke ? 300 : 1500,
+        splitAt: a.smoke ? 1000 : 10_000,
+        log,
+      });
+    } catch (e) {
+      errors.push(`core in-process: ${(e as Error).stack ?? e}`);
+      log(`  FAILED: ${(e as Error).message}`);
+    }
+    log(`  (${((Date.now() - t0) / 1000).toFixed(0)} s so far)`);
   }
-  log(`  (${((Date.now() - t0) / 1000).toFixed(0)} s so far)`);
 
   let lab: Results["lab"] = null;
-  if (a.lab) {
+  const only = a.only?.filter((p): p is LabPhase => p !== "core") ?? null;
+  if (a.lab && (!only || only.length)) {
     const servers: Kind[] = ["kea", "ours", "bare"];
-    const named = a.profile && !a.smoke ? namedBuild(join(ROOT, "bench", "results", "named-build.tmp"), log) : null;
+    const named = a.profile && !a.smoke && part("profile") ? namedBuild(join(ROOT, "bench", "results", "named-build.tmp"), log) : null;
     try {
       lab = await runLabBench({
         smoke: a.smoke,
@@ -143,13 +159,14 @@ async function main(): Promise<number> {
         namedBuild: named,
         outDir: a.out,
         log,
+        only: only ?? undefined,
       });
     } catch (e) {
       errors.push(`lab: ${(e as Error).stack ?? e}`);
       log(`  FAILED: ${(e as Error).message}`);
     }
   } else {
-    log("lab: skipped (--no-lab)");
+    log(`lab: skipped (${a.lab ? "--only" : "--no-lab"})`);
   }
 
   meta.load1End = loadavg()[0];
@@ -167,7 +184,7 @@ async function main(): Promise<number> {
     for (const e of errors) process.stderr.write(`bench step failed: ${e}\n`);
     return 1;
   }
-  if (a.smoke) return checkSmoke(results, a.lab);
+  if (a.smoke && !a.only) return checkSmoke(results, a.lab);
   return 0;
 }
 
