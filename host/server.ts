@@ -12,6 +12,7 @@ import { encodeIface, type IfaceAddress } from "./core/records.js";
 import { EFFECT, LIFETIME_INFINITE, MAX_IFACES, STAT_NAMES, DST_UPSTREAM, DST_UPSTREAM_ONE } from "./core/abi.js";
 import { Netlink, type LinkInfo } from "./net/netlink.js";
 import { ServerSockets, wantedSockets, ALL_DHCP_SERVERS, SERVER_PORT, type Datagram } from "./net/sockets.js";
+import { beforeBatchedSend } from "./net/udp.js";
 import { Routes } from "./net/routes.js";
 import { formatIPv6, isLinkLocal, onPrefix, parseIPv6 } from "./util/ipv6.js";
 import { log } from "./log/log.js";
@@ -59,6 +60,7 @@ export class Server {
   private refreshing: Promise<void> | null = null;
   private routesRestored = false;
   private compactionQueued = false;
+  private unhookJournal: () => void;
 
   private constructor(core: Core, first: ServedConfig, private opts: ServerOptions) {
     this.core = core;
@@ -66,6 +68,9 @@ export class Server {
     this.sockets = new ServerSockets((d) => this.onDatagram(d), SERVER_PORT, (src, scope) => this.locate(src, scope));
     this.applyConfig(first);
     this.journal = new Journal(this.state.journalPath);
+    // Datagrams of a batch (the batched socket) write their bindings in one
+    // write(2), before the batch's replies leave.
+    this.unhookJournal = beforeBatchedSend(() => this.journal.flush());
     this.restoreBindings();
     this.control = new ControlServer(this.state.controlPath, (cmd) => this.command(cmd));
   }
@@ -274,6 +279,7 @@ export class Server {
     let r;
     try {
       r = this.core.handle(d.data, d.slot, d.src, d.srcPort, d.multicast, this.state.now());
+      if (d.socket.batched) this.journal.hold();
       this.applyEffects(this.core.effects());
     } catch (e) {
       // A trap in the core is a bug; the datagram is lost, the server goes on.
@@ -352,6 +358,7 @@ export class Server {
     this.state.saveClock();
     this.control.close();
     this.sockets.close();
+    this.unhookJournal();
     this.netlink.close();
     this.routes.close();
     this.journal.close();

@@ -180,8 +180,22 @@ const queuedCbs: SendCb[] = [];
 let inBatch = false;
 let flushScheduled = false;
 
+/** Run before a batch's datagrams leave (and at the end of every receive batch). */
+const beforeSendHooks = new Set<() => void>();
+
+/** Registers `fn` to run before queued datagrams are sent; returns its removal. */
+export function beforeBatchedSend(fn: () => void): () => void {
+  beforeSendHooks.add(fn);
+  return () => beforeSendHooks.delete(fn);
+}
+
+function runBeforeSend(): void {
+  for (const fn of beforeSendHooks) fn();
+}
+
 function flushQueue(): void {
   if (queued === 0) return;
+  runBeforeSend();
   const s = shared!;
   const fd = queuedFd;
   const n = queued;
@@ -210,6 +224,7 @@ function scheduleFlush(): void {
 
 export class MmsgSocket extends EventEmitter implements Udp6Socket {
   readonly copiesOnSend = true;
+  readonly batched = true;
   private fd: number;
   private closed = false;
 
@@ -304,6 +319,7 @@ export class MmsgSocket extends EventEmitter implements Udp6Socket {
       }
     } finally {
       inBatch = false;
+      runBeforeSend();
       flushQueue();
     }
   }

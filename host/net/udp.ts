@@ -6,7 +6,7 @@
 import dgram from "node:dgram";
 import { loadMmsg, MmsgSocket } from "./mmsg.js";
 
-export { forgetInterfaces } from "./mmsg.js";
+export { forgetInterfaces, beforeBatchedSend } from "./mmsg.js";
 
 export interface RemoteInfo {
   /** The sender's address as text; a link-local one has `%ifname`. */
@@ -18,6 +18,8 @@ export interface RemoteInfo {
 export interface Udp6Socket {
   /** True when `send` has copied the bytes before it returns (the caller may reuse them at once). */
   readonly copiesOnSend?: boolean;
+  /** True when datagrams arrive and leave in batches, and the beforeBatchedSend hooks run before each batch leaves. */
+  readonly batched?: boolean;
   bind(o: { port: number; address: string; exclusive?: boolean }, cb: () => void): void;
   /** `iface` is `::%ifname`. */
   addMembership(group: string, iface: string): void;

@@ -151,11 +151,49 @@ export class Journal {
     return r;
   }
 
+  /** Records held back by hold(), written by flush() in one write(2). */
+  private held: Buffer | null = null;
+  private heldBytes = 0;
+
   private append(kind: number, id: number, payload: Uint8Array): void {
+    if (this.held) {
+      if (this.held.length < this.heldBytes + HEADER + payload.length) {
+        const grown = Buffer.alloc(Math.max(this.held.length * 2, this.heldBytes + HEADER + payload.length));
+        grown.set(this.held.subarray(0, this.heldBytes));
+        this.held = grown;
+      }
+      this.heldBytes += encodeRecordAt(this.held, this.heldBytes, kind, id, payload);
+      return;
+    }
     if (this.scratch.length < HEADER + payload.length) this.scratch = Buffer.alloc(HEADER + payload.length);
     const n = encodeRecordAt(this.scratch, 0, kind, id, payload);
     writeSync(this.fd, this.scratch, 0, n, this.size);
     this.size += n;
+  }
+
+  /**
+   * Holds back the records of the following put/del until flush(), which
+   * writes them in one write(2): a batch of datagrams costs one write, and
+   * its replies leave after it (the caller flushes before sending).
+   */
+  hold(): void {
+    this.held ??= this.heldSpare ?? Buffer.alloc(16 * 1024);
+  }
+
+  private heldSpare: Buffer | null = null;
+
+  /** Writes what hold() kept back (then syncs, with fsync); a no-op when nothing is held. */
+  flush(): void {
+    const held = this.held;
+    if (!held) return;
+    this.held = null;
+    this.heldSpare = held;
+    if (this.heldBytes === 0) return;
+    const n = this.heldBytes;
+    this.heldBytes = 0;
+    writeSync(this.fd, held, 0, n, this.size);
+    this.size += n;
+    this.sync();
   }
 
   /** Records a binding; returns when the bytes are handed to the kernel (and on disk with fsync). */
@@ -172,12 +210,12 @@ export class Journal {
 
   /** Makes what was written durable (fsync), when the journal was opened with fsync. */
   sync(): void {
-    if (this.fsync) fsyncSync(this.fd);
+    if (this.fsync && !this.held) fsyncSync(this.fd); // held records: flush() syncs after writing them
   }
 
   /** True when the file is large enough, compared with what is live, to compact. */
   wantsCompaction(): boolean {
-    return this.size > MIN_COMPACT && this.size > COMPACT_RATIO * this.live.bytes;
+    return this.size + this.heldBytes > MIN_COMPACT && this.size + this.heldBytes > COMPACT_RATIO * this.live.bytes;
   }
 
   /**
@@ -186,6 +224,7 @@ export class Journal {
    * written in chunks, with no copy kept.
    */
   compact(records: Iterable<[number, Uint8Array]>): void {
+    this.flush();
     const tmp = `${this.path}.tmp`;
     rmSync(tmp, { force: true }); // a stale one would lend the journal its mode
     const fd = openSync(tmp, "wx", 0o600);
@@ -220,6 +259,7 @@ export class Journal {
   }
 
   close(): void {
+    this.flush();
     closeSync(this.fd);
   }
 }

@@ -483,3 +483,42 @@ test("records of different sizes one after another (the write buffer is reused a
   assert.equal(r.damage, null);
   assert.deepEqual(asHex(r.records), asHex(model));
 });
+
+test("hold/flush: records of a batch reach the file only at flush, in one piece, in order, exactly as unbatched ones; compaction and close flush first", (t) => {
+  const dir = tmp(t);
+  const path = join(dir, "bindings.journal");
+  const j = new Journal(path);
+  j.put(1, payload(1, 384));
+  const before = statSync(path).size;
+  j.hold();
+  const model = new Map<number, Uint8Array>([[1, payload(1, 384)]]);
+  for (let i = 0; i < 100; i++) {
+    // 100 records of 384 B outgrow the first 16 KiB held buffer
+    const d = payload(500 + i, 384);
+    j.put(2 + (i % 60), d);
+    model.set(2 + (i % 60), d);
+  }
+  j.del(1);
+  model.delete(1);
+  assert.equal(statSync(path).size, before, "nothing written while held");
+  j.flush();
+  const after = readFileSync(path);
+  assert.equal(after.length, before + 100 * (11 + 384) + 11, "every held record written");
+  assert.deepEqual(asHex(replay(after).records), asHex(model));
+  j.flush(); // nothing held: no-op
+  assert.equal(statSync(path).size, after.length);
+
+  j.hold();
+  j.put(7, payload(7, 10));
+  model.set(7, payload(7, 10));
+  j.close(); // flushes
+  assert.deepEqual(asHex(replay(readFileSync(path)).records), asHex(model));
+
+  const k = new Journal(path);
+  k.hold();
+  k.put(8, payload(8, 20));
+  model.set(8, payload(8, 20));
+  k.compact(model); // flushes, then rewrites from what the caller gives
+  k.close();
+  assert.deepEqual(asHex(replay(readFileSync(path)).records), asHex(model));
+});
