@@ -378,6 +378,22 @@ static napi_value ifindex(napi_env env, napi_callback_info info) {
   return num(env, if_nametoindex(name));
 }
 
+// ifname(index) -> the interface name, "" when there is none
+static napi_value ifname(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value a[1], r;
+  int32_t index;
+  char name[IF_NAMESIZE] = "";
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  if (argc < 1 || arg_int(env, a[0], &index)) {
+    napi_throw_type_error(env, NULL, "udp6mmsg.ifname(index)");
+    return NULL;
+  }
+  if (index <= 0 || !if_indextoname((unsigned)index, name)) name[0] = 0;
+  CHECK(napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &r));
+  return r;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor d[] = {
       {"arenas", NULL, arenas, NULL, NULL, NULL, napi_default, NULL},
@@ -388,6 +404,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"close", NULL, close_socket, NULL, NULL, NULL, napi_default, NULL},
       {"flush", NULL, flush, NULL, NULL, NULL, napi_default, NULL},
       {"ifindex", NULL, ifindex, NULL, NULL, NULL, napi_default, NULL},
+      {"ifname", NULL, ifname, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof d / sizeof d[0], d);
   return exports;

@@ -29,6 +29,7 @@ interface Addon {
   close(fd: number): number;
   flush(fd: number, count: number): number;
   ifindex(name: string): number;
+  ifname(index: number): string;
 }
 
 const OPT_JOIN = 1;
@@ -103,12 +104,12 @@ function ifindex(zone: string): number {
   return i;
 }
 
-function ifname(index: number): string {
+/** The interface name of `index` (cached until forgetInterfaces), or the index as text when there is none. */
+export function ifname(index: number): string {
   let n = nameOfIndex.get(index);
   if (n === undefined) {
-    // Interfaces come and go: names are looked up again after a change.
-    for (const [name, i] of indexOfName) if (i === index) n = name;
-    n ??= String(index);
+    // Interfaces come and go: names are looked up again after a change (forgetInterfaces).
+    n = shared!.addon.ifname(index) || String(index);
     nameOfIndex.set(index, n);
   }
   return n;

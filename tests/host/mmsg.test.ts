@@ -8,7 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import dgram from "node:dgram";
 import { once } from "node:events";
-import { loadMmsg, MmsgSocket, ADDON_PATH } from "../../host/net/mmsg.js";
+import { loadMmsg, MmsgSocket, ADDON_PATH, ifname, forgetInterfaces } from "../../host/net/mmsg.js";
 
 function requireAddon(): void {
   const r = loadMmsg();
@@ -126,4 +126,12 @@ test("a closed socket receives nothing more and refuses sends", async () => {
   const e = await new Promise<Error | null>((r) => sock.send(Buffer.from("x"), port, "::1", r));
   assert.match(String(e?.message), /closed/);
   peer.close();
+});
+
+test("interface names of link-local sources come from the kernel, also after the cache is dropped", () => {
+  requireAddon();
+  assert.equal(ifname(1), "lo");
+  forgetInterfaces();
+  assert.equal(ifname(1), "lo");
+  assert.equal(ifname(0x7ffffff0), String(0x7ffffff0), "no such interface: the index as text");
 });
