@@ -2,7 +2,12 @@
 // when the capacity is configured, found by (interface, IA type, IAID, DUID)
 // through a keyed hash index, and by (interface, host part) for IA_NA.
 // Nothing is allocated per packet. Memory: BREC_SIZE bytes per binding plus
-// 8 bytes of index (two u32 buckets) per binding.
+// its share of the indexes (see bReserve).
+//
+// The id index is open addressing (linear probing) over u64 slots, each
+// holding the record's index + 1 and 32 bits of its key's hash: a lookup
+// reads records only when those bits match, so at 100k bindings, where every
+// record is a cache (and TLB) miss, a lookup touches one record, not a chain.
 
 import { sipHash } from "./siphash";
 import { bytesEqual } from "../wire/bytes";
@@ -15,7 +20,7 @@ export const B_SLOT: usize = 2; // u8 interface slot
 export const B_FLAGS: usize = 3; // u8 BF_*
 export const B_IAID: usize = 4; // u32
 export const B_EXPIRES: usize = 8; // u32 host clock: end of validity (bound), of the offer (advertised), of the block (declined)
-export const B_NEXT_ID: usize = 12; // u32 index + 1 of the next record in the same id bucket (or free list)
+export const B_NEXT_ID: usize = 12; // u32 index + 1 of the next free record (free records only)
 export const B_NEXT_POS: usize = 16; // u32 index + 1 of the next record in the same position bucket
 export const B_LEASETIME: usize = 20; // u32 valid lifetime last granted
 export const B_POSITION: usize = 24; // u64 IA_NA: interface identifier; IA_PD: prefix index
@@ -45,6 +50,7 @@ export const RELAY_PATH_UNKNOWN: u8 = 255; // more than one relay, or an Interfa
 export const B_OFFER_SEQ: usize = 352; // u32: sequence number of the offer in the offer queue
 export const B_KEY_TIME: usize = 360; // u64: when the reconfigure key was delivered (its replay value); 0 = none
 export const B_NEXT_CLIENT: usize = 368; // u32 index + 1 of the next record in the same client bucket
+export const B_HASH: usize = 376; // u64 duidHash of the DUID (set when indexed; rebuilt from the DUID on restore)
 
 export const B_FREE: u8 = 0;
 export const B_ADVERTISED: u8 = 1; // offered in an Advertise, not yet requested
@@ -59,7 +65,8 @@ const NONE: u32 = 0;
 let base: usize = 0; // first record
 let capacity: u32 = 0;
 let used: u32 = 0;
-let idBuckets: usize = 0; // u32[nBuckets]
+let idSlots: usize = 0; // u64[idMask + 1]: (index + 1) << 32 | the key's idHash; 0 = empty
+let idMask: u32 = 0;
 let posBuckets: usize = 0; // u32[nBuckets]
 let dedupe: usize = 0; // u32[nBuckets]: scratch set of clients (bDedupe*)
 // Offers (advertised records) in the order they were made, so that the oldest
@@ -94,7 +101,10 @@ export function bReserve(cap: u32): bool {
   if (cap <= capacity) return true;
   let nb: u32 = 16;
   while (nb < cap) nb <<= 1;
-  const size = <usize>cap * BREC_SIZE + <usize>nb * 16 + <usize>cap * 8;
+  // The id index stays at most 2/3 full, so that probes stay short.
+  let ns: u32 = 16;
+  while (ns < cap + (cap >> 1)) ns <<= 1;
+  const size = <usize>cap * BREC_SIZE + <usize>ns * 8 + <usize>nb * 12 + <usize>cap * 8;
   if (size > 0x7fff0000) return false;
   const pages = <i32>((size + 0xffff) >> 16);
   const start = memory.grow(pages);
@@ -106,8 +116,9 @@ export function bReserve(cap: u32): bool {
   base = newBase;
   capacity = cap;
   nBuckets = nb;
-  idBuckets = newBase + <usize>cap * BREC_SIZE;
-  posBuckets = idBuckets + <usize>nb * 4;
+  idMask = ns - 1;
+  idSlots = newBase + <usize>cap * BREC_SIZE;
+  posBuckets = idSlots + <usize>ns * 8;
   dedupe = posBuckets + <usize>nb * 4;
   offers = dedupe + <usize>nb * 4;
   clientBuckets = offers + <usize>cap * 8;
@@ -117,7 +128,8 @@ export function bReserve(cap: u32): bool {
 
 /** Rebuilds the free list and both indexes from the records' states. */
 function rebuild(_oldCapacity: u32): void {
-  memory.fill(idBuckets, 0, <usize>nBuckets * 8);
+  memory.fill(idSlots, 0, (<usize>idMask + 1) * 8);
+  memory.fill(posBuckets, 0, <usize>nBuckets * 4);
   memory.fill(clientBuckets, 0, <usize>nBuckets * 4);
   freeHead = NONE;
   used = 0;
@@ -131,7 +143,7 @@ function rebuild(_oldCapacity: u32): void {
       freeHead = <u32>i + 1;
     } else {
       used++;
-      linkId(<u32>i);
+      linkId(<u32>i, duidHash(r + B_DUID, load<u8>(r + B_DUID_LEN)));
       if (load<u8>(r + B_TYPE) == 3) linkPos(<u32>i);
       if (load<u8>(r + B_STATE) == B_ADVERTISED) queueOffer(<u32>i);
     }
@@ -189,12 +201,33 @@ export function duidHash(duid: usize, duidLen: u32): u64 {
   return sipHash(duid, duidLen, 0x6475696400000000);
 }
 
-@inline function idBucketOf(h: u64, slot: u32, type: u32, iaid: u32): usize {
+/** The hash of a client (interface, DUID hash `h`). */
+@inline function clientMix(h: u64, slot: u32): u32 {
+  let x = h ^ (<u64>slot * 0xc2b2ae3d27d4eb4f);
+  x ^= x >> 31;
+  x *= 0x9e3779b97f4a7c15;
+  x ^= x >> 32;
+  return <u32>x;
+}
+
+/** The 32-bit hash of a key in the id index, kept in its slot as a tag. Its
+ *  low bits (the home slot) come from the client alone: all of a client's
+ *  IAs are probed from the same slot, one cache line (and page) for a
+ *  request's IAs. The other bits tell the IAs apart. */
+@inline function idHash(h: u64, slot: u32, type: u32, iaid: u32): u32 {
   let x = h ^ (idKey(slot, type, iaid) * 0x9e3779b97f4a7c15);
   x ^= x >> 32;
   x *= 0xd6e8feb86659fd93;
   x ^= x >> 32;
-  return idBuckets + (<usize>(<u32>x & (nBuckets - 1)) << 2);
+  return <u32>x;
+}
+
+@inline function idSlot(p: u32): usize {
+  return idSlots + (<usize>p << 3);
+}
+
+@inline function recIdHash(r: usize): u32 {
+  return idHash(load<u64>(r + B_HASH), load<u8>(r + B_SLOT), load<u8>(r + B_TYPE), load<u32>(r + B_IAID));
 }
 
 @inline function posBucket(slot: u32, position: u64): usize {
@@ -203,24 +236,45 @@ export function duidHash(duid: usize, duidLen: u32): u64 {
 }
 
 @inline function clientBucketOf(h: u64, slot: u32): usize {
-  let x = h ^ (<u64>slot * 0xc2b2ae3d27d4eb4f);
-  x ^= x >> 31;
-  x *= 0x9e3779b97f4a7c15;
-  x ^= x >> 32;
-  return clientBuckets + (<usize>(<u32>x & (nBuckets - 1)) << 2);
+  return clientBuckets + (<usize>(clientMix(h, slot) & (nBuckets - 1)) << 2);
 }
 
-/** Links record `i` into the id index and its client's chain. */
-function linkId(i: u32): void {
+/** Links record `i`, whose DUID hashes to `h`, into the id index and its client's chain. */
+function linkId(i: u32, h: u64): void {
   const r = rec(i);
   const slot = <u32>load<u8>(r + B_SLOT);
-  const h = duidHash(r + B_DUID, load<u8>(r + B_DUID_LEN));
-  const b = idBucketOf(h, slot, load<u8>(r + B_TYPE), load<u32>(r + B_IAID));
-  store<u32>(r + B_NEXT_ID, load<u32>(b));
-  store<u32>(b, i + 1);
+  store<u64>(r + B_HASH, h);
+  const x = recIdHash(r);
+  let p = x & idMask;
+  while (load<u64>(idSlot(p)) != 0) p = (p + 1) & idMask;
+  store<u64>(idSlot(p), (<u64>(i + 1) << 32) | <u64>x);
   const c = clientBucketOf(h, slot);
   store<u32>(r + B_NEXT_CLIENT, load<u32>(c));
   store<u32>(c, i + 1);
+}
+
+/** Removes record `i` from the id index, shifting back the entries that
+ *  probed past it (no tombstones: probes stay as short as the load allows). */
+function unindexId(i: u32): void {
+  const x = recIdHash(rec(i));
+  const want = (<u64>(i + 1) << 32) | <u64>x;
+  let hole = x & idMask;
+  while (load<u64>(idSlot(hole)) != want) {
+    if (load<u64>(idSlot(hole)) == 0) return; // not indexed
+    hole = (hole + 1) & idMask;
+  }
+  let q = hole;
+  while (true) {
+    q = (q + 1) & idMask;
+    const e = load<u64>(idSlot(q));
+    if (e == 0) break;
+    // The entry at q stays when its home lies cyclically in (hole, q].
+    const home = <u32>e & idMask;
+    if (hole <= q ? hole < home && home <= q : hole < home || home <= q) continue;
+    store<u64>(idSlot(hole), e);
+    hole = q;
+  }
+  store<u64>(idSlot(hole), 0);
 }
 
 /** Unlinks `i` from the chain starting at bucket `b` whose next links are at `next`. */
@@ -237,17 +291,15 @@ function unlinkFrom(b: usize, i: u32, next: usize): void {
 
 function unlinkId(i: u32): void {
   const r = rec(i);
-  const slot = <u32>load<u8>(r + B_SLOT);
-  const h = duidHash(r + B_DUID, load<u8>(r + B_DUID_LEN));
-  unlinkFrom(idBucketOf(h, slot, load<u8>(r + B_TYPE), load<u32>(r + B_IAID)), i, B_NEXT_ID);
-  unlinkFrom(clientBucketOf(h, slot), i, B_NEXT_CLIENT);
+  unindexId(i);
+  unlinkFrom(clientBucketOf(load<u64>(r + B_HASH), load<u8>(r + B_SLOT)), i, B_NEXT_CLIENT);
 }
 
 /** The first record (index + 1, 0 = none) of the chain holding `i`'s client;
  *  follow with bClientNext and check bSameClient (other clients share buckets). */
 export function bClientFirst(i: u32): u32 {
   const r = rec(i);
-  return load<u32>(clientBucketOf(duidHash(r + B_DUID, load<u8>(r + B_DUID_LEN)), load<u8>(r + B_SLOT)));
+  return load<u32>(clientBucketOf(load<u64>(r + B_HASH), load<u8>(r + B_SLOT)));
 }
 
 export function bClientNext(j: u32): u32 {
@@ -331,22 +383,27 @@ function dedupeBucket(i: u32): usize {
  *  not found: they no longer belong to a client. */
 export function bFind(slot: u32, type: u32, iaid: u32, duid: usize, duidLen: u32, h: u64): i32 {
   if (capacity == 0 || duidLen > DUID_MAX) return -1;
-  let j = load<u32>(idBucketOf(h, slot, type, iaid));
-  while (j != NONE) {
-    const r = rec(j - 1);
-    if (
-      load<u32>(r + B_IAID) == iaid &&
-      load<u8>(r + B_TYPE) == type &&
-      load<u8>(r + B_SLOT) == slot &&
-      load<u8>(r + B_DUID_LEN) == duidLen &&
-      load<u8>(r + B_STATE) != B_DECLINED &&
-      bytesEqual(r + B_DUID, duid, duidLen)
-    ) {
-      return <i32>(j - 1);
+  const x = idHash(h, slot, type, iaid);
+  let p = x & idMask;
+  while (true) {
+    const e = load<u64>(idSlot(p));
+    if (e == 0) return -1;
+    if (<u32>e == x) {
+      const j = <u32>(e >> 32) - 1;
+      const r = rec(j);
+      if (
+        load<u32>(r + B_IAID) == iaid &&
+        load<u8>(r + B_TYPE) == type &&
+        load<u8>(r + B_SLOT) == slot &&
+        load<u8>(r + B_DUID_LEN) == duidLen &&
+        load<u8>(r + B_STATE) != B_DECLINED &&
+        bytesEqual(r + B_DUID, duid, duidLen)
+      ) {
+        return <i32>j;
+      }
     }
-    j = load<u32>(r + B_NEXT_ID);
+    p = (p + 1) & idMask;
   }
-  return -1;
 }
 
 /** The IA_NA binding holding interface identifier `position` on `slot`, or -1. */
@@ -366,9 +423,9 @@ export function bFull(): bool {
   return freeHead == NONE;
 }
 
-/** Takes a free record for (slot, type, iaid, duid) and indexes it by id.
- *  The caller sets the position (then bIndexPosition for IA_NA). -1 when full. */
-export function bCreate(slot: u32, type: u32, iaid: u32, duid: usize, duidLen: u32): i32 {
+/** Takes a free record for (slot, type, iaid, duid) and indexes it by id
+ *  (`h` is duidHash(duid)). The caller sets the position (then bIndexPosition for IA_NA). -1 when full. */
+export function bCreate(slot: u32, type: u32, iaid: u32, duid: usize, duidLen: u32, h: u64): i32 {
   if (freeHead == NONE || duidLen > DUID_MAX) return -1;
   const i = freeHead - 1;
   const r = rec(i);
@@ -380,7 +437,7 @@ export function bCreate(slot: u32, type: u32, iaid: u32, duid: usize, duidLen: u
   store<u32>(r + B_IAID, iaid);
   store<u8>(r + B_DUID_LEN, <u8>duidLen);
   memory.copy(r + B_DUID, duid, duidLen);
-  linkId(i);
+  linkId(i, h);
   used++;
   queueOffer(i);
   return <i32>i;
@@ -406,7 +463,7 @@ export function bDecline(i: u32, until: u32): void {
   store<u32>(r + B_EXPIRES, until);
   store<u8>(r + B_DUID_LEN, 0);
   store<u8>(r + B_HOSTNAME_LEN, 0);
-  linkId(i); // indexed under the empty DUID, never matched by bFind
+  linkId(i, duidHash(r + B_DUID, 0)); // indexed under the empty DUID, never matched by bFind
 }
 
 /** Frees record `i`. */

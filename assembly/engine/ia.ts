@@ -173,7 +173,7 @@ function createBinding(slot: u32, ia: usize, now: u32, adopt: bool, keepHint: bo
     plen = carvedLen;
   }
   makeRoomForOffer(now);
-  const b = B.bCreate(slot, type, iaid, R.clientId, R.clientIdLen);
+  const b = B.bCreate(slot, type, iaid, R.clientId, R.clientIdLen, R.clientHash());
   if (b < 0) {
     if (type == C.OPT_IA_PD) pdRelease(slot, <u32>position, plen);
     return -1;
