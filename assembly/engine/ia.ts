@@ -413,6 +413,11 @@ export function processIas(slot: u32, mode: u32, now: u32): void {
   const lease = leasetimeFor(slot);
   for (let k = 0; k < R.iaKept; k++) {
     const ia = R.iaAt(k);
+    B.bPrefetchKey(slot, optCode(ia), ld32(optData(ia)), R.clientHash());
+  }
+  B.bPrefetchRecords(mode != IA_OFFER);
+  for (let k = 0; k < R.iaKept; k++) {
+    const ia = R.iaAt(k);
     const type = optCode(ia);
     const iaid = ld32(optData(ia));
     const enabled = type == C.OPT_IA_NA ? Cfg.cfgNa(slot) : Cfg.cfgPd(slot);
