@@ -17,7 +17,7 @@
 // client's hint (length and value) honoured when free.
 
 import { MAX_IFACES, LIFETIME_INFINITE, CTX_A_ADDR } from "../abi";
-import { bytesEqual } from "../wire/bytes";
+import { bytesEqual, bswap64 } from "../wire/bytes";
 import { ifaceAddrCount, ifaceAddr, ifaceAddrPlen, ifaceAddrPreferred, ifaceAddrValid } from "./iface";
 import { sipHash } from "./siphash";
 import * as B from "./bindings";
@@ -108,10 +108,10 @@ export function naAddress(slot: u32, i: u32, iid: u64, out: usize): void {
   const plen = ifaceAddrPlen(slot, i);
   memory.copy(out, a, 16);
   const hostBits = 128 - plen;
-  const low = bswap<u64>(load<u64>(a + 8));
+  const low = bswap64(load<u64>(a + 8));
   let keepMask: u64 = hostBits >= 64 ? 0 : ~((<u64>1 << hostBits) - 1);
   if (plen <= 64) keepMask = 0;
-  store<u64>(out + 8, bswap<u64>((low & keepMask) | (iid & ~keepMask)));
+  store<u64>(out + 8, bswap64((low & keepMask) | (iid & ~keepMask)));
 }
 
 /** True when `iid` is one of the interface's own identifiers, or reserved. */
@@ -119,7 +119,7 @@ function iidReserved(slot: u32, iid: u64): bool {
   if (iid < IID_RESERVED_LOW || iid >= IID_RESERVED_ANYCAST) return true;
   const n = ifaceAddrCount(slot);
   for (let i: u32 = 0; i < n; i++) {
-    if (bswap<u64>(load<u64>(ifaceAddr(slot, i) + CTX_A_ADDR + 8)) == iid) return true;
+    if (bswap64(load<u64>(ifaceAddr(slot, i) + CTX_A_ADDR + 8)) == iid) return true;
   }
   return false;
 }
@@ -272,7 +272,7 @@ export function pdRefresh(slot: u32, now: u32): void {
   const umask: u64 = <u64>total - 1;
   // The interface's own /64s are not delegated.
   for (let i: u32 = 0; i < n; i++) {
-    const hi = bswap<u64>(load<u64>(ifaceAddr(slot, i) + CTX_A_ADDR));
+    const hi = bswap64(load<u64>(ifaceAddr(slot, i) + CTX_A_ADDR));
     if (pdContains(slot, ifaceAddr(slot, i) + CTX_A_ADDR)) bitsSet(slot, <u32>(hi & umask), 1, true);
   }
   // Live delegations keep their units.
@@ -325,7 +325,7 @@ export function pdCarve(slot: u32, len: u32, minLen: u32, hint: usize, now: u32)
   const total = units(slot);
   if (hint != 0 && pdContains(slot, hint)) {
     const count = pdUnitCount(len);
-    const first = <u32>(bswap<u64>(load<u64>(hint)) & (<u64>total - 1));
+    const first = <u32>(bswap64(load<u64>(hint)) & (<u64>total - 1));
     if (count != 0 && (first & (count - 1)) == 0 && first + count <= total && rangeFree(slot, first, count)) {
       return pdTake(slot, first, len);
     }
@@ -371,16 +371,16 @@ export function pdRelease(slot: u32, first: u32, len: u32): void {
 export function pdPrefix(slot: u32, i: u32, first: u32, out: usize): void {
   const a = ifaceAddr(slot, i) + CTX_A_ADDR;
   const plen = ifaceAddrPlen(slot, i);
-  const hi = bswap<u64>(load<u64>(a));
+  const hi = bswap64(load<u64>(a));
   const keep: u64 = plen == 0 ? 0 : ~((<u64>1 << (64 - plen)) - 1);
-  store<u64>(out, bswap<u64>((hi & keep) | <u64>first));
+  store<u64>(out, bswap64((hi & keep) | <u64>first));
   store<u64>(out + 8, 0);
 }
 
 /** The unit index of a prefix inside the interface's PD space, or -1. */
 export function pdUnitOf(slot: u32, prefix: usize): i64 {
   if (!pdContains(slot, prefix) || units(slot) == 0) return -1;
-  return <i64>(bswap<u64>(load<u64>(prefix)) & (<u64>units(slot) - 1));
+  return <i64>(bswap64(load<u64>(prefix)) & (<u64>units(slot) - 1));
 }
 
 

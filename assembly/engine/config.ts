@@ -104,89 +104,89 @@ function setField(copy: i32, slot: u32, f: i32, v: u32): void {
 
 // ---------------------------------------------------------------- reading the running configuration
 
-export function cfgPresent(slot: u32): bool {
+@inline export function cfgPresent(slot: u32): bool {
   return slot < A.MAX_IFACES && get(slot, F_PRESENT) != 0;
 }
 
-export function cfgMode(slot: u32): u32 {
+@inline export function cfgMode(slot: u32): u32 {
   return get(slot, F_MODE);
 }
 
-export function cfgLeasetime(slot: u32): u32 {
+@inline export function cfgLeasetime(slot: u32): u32 {
   return get(slot, F_LEASETIME);
 }
 
-export function cfgRefresh(slot: u32): u32 {
+@inline export function cfgRefresh(slot: u32): u32 {
   return get(slot, F_REFRESH);
 }
 
-export function cfgSolMaxRt(slot: u32): u32 {
+@inline export function cfgSolMaxRt(slot: u32): u32 {
   return get(slot, F_SOL_MAX_RT);
 }
 
-export function cfgInfMaxRt(slot: u32): u32 {
+@inline export function cfgInfMaxRt(slot: u32): u32 {
   return get(slot, F_INF_MAX_RT);
 }
 
-export function cfgNa(slot: u32): bool {
+@inline export function cfgNa(slot: u32): bool {
   return get(slot, F_NA) != 0;
 }
 
-export function cfgPd(slot: u32): bool {
+@inline export function cfgPd(slot: u32): bool {
   return get(slot, F_PD) != 0;
 }
 
-export function cfgPdMinLen(slot: u32): u32 {
+@inline export function cfgPdMinLen(slot: u32): u32 {
   return get(slot, F_PD_MIN_LEN);
 }
 
-export function cfgAssignAll(slot: u32): bool {
+@inline export function cfgAssignAll(slot: u32): bool {
   return get(slot, F_ASSIGN_ALL) != 0;
 }
 
-export function cfgRapidCommit(slot: u32): bool {
+@inline export function cfgRapidCommit(slot: u32): bool {
   return get(slot, F_RAPID_COMMIT) != 0;
 }
 
-export function cfgMaster(slot: u32): bool {
+@inline export function cfgMaster(slot: u32): bool {
   return get(slot, F_MASTER) != 0;
 }
 
-export function cfgHopLimit(slot: u32): u32 {
+@inline export function cfgHopLimit(slot: u32): u32 {
   return get(slot, F_HOP_LIMIT);
 }
 
-export function cfgRateIface(slot: u32): u32 {
+@inline export function cfgRateIface(slot: u32): u32 {
   return get(slot, F_RATE_IFACE);
 }
 
-export function cfgRateClient(slot: u32): u32 {
+@inline export function cfgRateClient(slot: u32): u32 {
   return get(slot, F_RATE_CLIENT);
 }
 
-export function cfgReconfigure(slot: u32): bool {
+@inline export function cfgReconfigure(slot: u32): bool {
   return get(slot, F_RECONFIGURE) != 0;
 }
 
-export function cfgClientLladdr(slot: u32): bool {
+@inline export function cfgClientLladdr(slot: u32): bool {
   return get(slot, F_CLIENT_LLADDR) != 0;
 }
 
 /** Address of the encoded option(s) of `kind` for `slot`. */
-export function cfgBlob(slot: u32, kind: i32): usize {
+@inline export function cfgBlob(slot: u32, kind: i32): usize {
   return blobBase(active, slot) + get(slot, F_BLOB + 2 * kind);
 }
 
-export function cfgBlobLen(slot: u32, kind: i32): u32 {
+@inline export function cfgBlobLen(slot: u32, kind: i32): u32 {
   return get(slot, F_BLOB + 2 * kind + 1);
 }
 
 /** Configured server DUID (length 0 when none is configured). */
-export function cfgDuid(): usize {
+@inline export function cfgDuid(): usize {
   return duids + <usize>active * MAX_DUID;
 }
 
-export function cfgDuidLen(): u32 {
+@inline export function cfgDuidLen(): u32 {
   return unchecked(duidLens[active]);
 }
 

@@ -13,7 +13,7 @@
 
 import * as A from "../abi";
 import * as C from "../wire/codes";
-import { ld8, ld32, st32, st8, bytesEqual, addrIsZero } from "../wire/bytes";
+import { ld8, ld32, st32, st8, bytesEqual, addrIsZero, bswap64 } from "../wire/bytes";
 import { optFits, optCode, optLen, optData, optNext } from "../wire/options";
 import { wU8, wU32, wBytes, optOpen, optClose, wPos, wPatch32 } from "../wire/writer";
 import * as R from "./request";
@@ -140,7 +140,7 @@ function createBinding(slot: u32, ia: usize, now: u32, adopt: bool, keepHint: bo
       if (hint == 0) return -1;
       const a = optData(hint);
       if (naPrefixOf(slot, a, now, Cfg.cfgAssignAll(slot)) < 0) return -1;
-      position = bswap<u64>(load<u64>(a + 8));
+      position = bswap64(load<u64>(a + 8));
       if (!naFree(slot, position)) return -1;
     } else if (host != 0 && hostHostId(host) != 0) {
       position = hostHostId(host);
@@ -149,7 +149,7 @@ function createBinding(slot: u32, ia: usize, now: u32, adopt: bool, keepHint: bo
       // A Request naming an address we would give (its offer was dropped, or
       // another server's restart lost it) keeps that address when it is free.
       if (keepHint && hint != 0 && naPrefixOf(slot, optData(hint), now, Cfg.cfgAssignAll(slot)) >= 0) {
-        const wanted = bswap<u64>(load<u64>(optData(hint) + 8));
+        const wanted = bswap64(load<u64>(optData(hint) + 8));
         if (naFree(slot, wanted)) position = wanted;
       }
       if (position == 0) position = naChoose(slot, R.clientId, R.clientIdLen, iaid);

@@ -3,7 +3,7 @@
 
 import { CTX, CTX_SIZE, CTX_SLOT, CTX_NADDR, CTX_FLAGS, CTX_F_UP, CTX_F_HAS_MAC, CTX_MAC, CTX_LINKLOCAL,
   CTX_ADDRS, CTX_ADDR_SIZE, CTX_A_ADDR, CTX_A_PLEN, CTX_A_PREFERRED, CTX_A_VALID, CTX_NAME, MAX_IFACES, MAX_IFACE_ADDRS } from "../abi";
-import { addrIsZero } from "../wire/bytes";
+import { addrIsZero, bswap64 } from "../wire/bytes";
 
 const SLOTS: usize = memory.data(<i32>(MAX_IFACES * CTX_SIZE), 16);
 const known = new StaticArray<bool>(MAX_IFACES);
@@ -51,8 +51,8 @@ export function prefixSignature(ctx: usize, now: u32): u64 {
     if (valid != 0xffffffff && valid <= now) continue;
     const pref = load<u32>(a + CTX_A_PREFERRED);
     const deprecated: u64 = pref != 0xffffffff && pref <= now ? 1 : 0;
-    const hi = bswap<u64>(load<u64>(a));
-    const lo = bswap<u64>(load<u64>(a + 8));
+    const hi = bswap64(load<u64>(a));
+    const lo = bswap64(load<u64>(a + 8));
     const mhi: u64 = plen >= 64 ? hi : plen == 0 ? 0 : hi & ~((<u64>1 << (64 - plen)) - 1);
     const mlo: u64 = plen >= 128 ? lo : plen <= 64 ? 0 : lo & ~((<u64>1 << (128 - plen)) - 1);
     let h = mhi * 0x9e3779b97f4a7c15 ^ mlo * 0xc2b2ae3d27d4eb4f ^ (<u64>plen << 1 | deprecated) * 0x165667b19e3779f9;
@@ -62,7 +62,7 @@ export function prefixSignature(ctx: usize, now: u32): u64 {
   return sig;
 }
 
-export function ifaceUp(slot: u32): bool {
+@inline export function ifaceUp(slot: u32): bool {
   return slot < MAX_IFACES && unchecked(known[slot]) && (load<u32>(rec(slot) + CTX_FLAGS) & CTX_F_UP) != 0;
 }
 
@@ -81,28 +81,28 @@ export function ifaceLinkLocal(slot: u32): usize {
   return addrIsZero(p) ? 0 : p;
 }
 
-export function ifaceAddrCount(slot: u32): u32 {
+@inline export function ifaceAddrCount(slot: u32): u32 {
   return load<u32>(rec(slot) + CTX_NADDR);
 }
 
 /** Address of the i-th address record of `slot` (CTX_A_* offsets). */
-export function ifaceAddr(slot: u32, i: u32): usize {
+@inline export function ifaceAddr(slot: u32, i: u32): usize {
   return rec(slot) + CTX_ADDRS + <usize>i * CTX_ADDR_SIZE;
 }
 
-export function ifaceAddrPlen(slot: u32, i: u32): u32 {
+@inline export function ifaceAddrPlen(slot: u32, i: u32): u32 {
   return load<u32>(ifaceAddr(slot, i) + CTX_A_PLEN);
 }
 
 
 
 /** End of the preferred lifetime of address `i` (host clock, LIFETIME_INFINITE). */
-export function ifaceAddrPreferred(slot: u32, i: u32): u32 {
+@inline export function ifaceAddrPreferred(slot: u32, i: u32): u32 {
   return load<u32>(ifaceAddr(slot, i) + CTX_A_PREFERRED);
 }
 
 /** End of the valid lifetime of address `i` (host clock, LIFETIME_INFINITE). */
-export function ifaceAddrValid(slot: u32, i: u32): u32 {
+@inline export function ifaceAddrValid(slot: u32, i: u32): u32 {
   return load<u32>(ifaceAddr(slot, i) + CTX_A_VALID);
 }
 

@@ -47,13 +47,13 @@ export function wStart(start: usize, capacity: u32): void {
   return true;
 }
 
-export function wU8(v: u32): void {
+@inline export function wU8(v: u32): void {
   if (!room(1)) return;
   st8(pos, v);
   pos += 1;
 }
 
-export function wU16(v: u32): void {
+@inline export function wU16(v: u32): void {
   if (!room(2)) return;
   st16(pos, v);
   pos += 2;
@@ -66,7 +66,7 @@ export function wU24(v: u32): void {
   pos += 3;
 }
 
-export function wU32(v: u32): void {
+@inline export function wU32(v: u32): void {
   if (!room(4)) return;
   st32(pos, v);
   pos += 4;
@@ -77,7 +77,7 @@ export function wU64(v: u64): void {
   wU32(<u32>v);
 }
 
-export function wBytes(src: usize, len: u32): void {
+@inline export function wBytes(src: usize, len: u32): void {
   if (!room(len)) return;
   memory.copy(pos, src, len);
   pos += len;
