@@ -53,6 +53,7 @@ interface Shared {
   recvMeta: DataView;
   sendData: Uint8Array;
   sendMeta: DataView;
+  sendMetaBytes: Uint8Array;
   batch: number;
   slot: number;
   meta: number;
@@ -72,7 +73,7 @@ export function loadMmsg(): { ok: true } | { ok: false; why: string } {
   try {
     const addon = createRequire(import.meta.url)(ADDON_PATH) as Addon;
     const [rd, rm, sd, sm, batch, slot, meta] = addon.arenas();
-    shared = { addon, recvData: Buffer.from(rd), recvMeta: new DataView(rm), sendData: new Uint8Array(sd), sendMeta: new DataView(sm), batch, slot, meta };
+    shared = { addon, recvData: Buffer.from(rd), recvMeta: new DataView(rm), sendData: new Uint8Array(sd), sendMeta: new DataView(sm), sendMetaBytes: new Uint8Array(sm), batch, slot, meta };
     return { ok: true };
   } catch (e) {
     loadError = `${ADDON_PATH}: ${(e as Error).message}`;
@@ -290,7 +291,7 @@ export class MmsgSocket extends EventEmitter implements Udp6Socket {
     s.sendMeta.setUint32(m + M_LEN, bytes.length, LE);
     s.sendMeta.setUint16(m + M_PORT, port, LE);
     s.sendMeta.setUint32(m + M_SCOPE, d.scope, LE);
-    for (let k = 0; k < 16; k++) s.sendMeta.setUint8(m + M_ADDR + k, d.addr[k]);
+    s.sendMetaBytes.set(d.addr, m + M_ADDR);
     queuedCbs[i] = cb;
     scheduleFlush();
   }
