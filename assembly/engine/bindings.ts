@@ -4,10 +4,11 @@
 // Nothing is allocated per packet. Memory: BREC_SIZE bytes per binding plus
 // its share of the indexes (see bReserve).
 //
-// The id index is open addressing (linear probing) over u64 slots, each
-// holding the record's index + 1 and 32 bits of its key's hash: a lookup
-// reads records only when those bits match, so at 100k bindings, where every
-// record is a cache (and TLB) miss, a lookup touches one record, not a chain.
+// The id and position indexes are open addressing (linear probing) over u64
+// slots, each holding the record's index + 1 and 32 bits of its key's hash: a
+// lookup reads records only when those bits match, so at 100k bindings, where
+// every record is a cache (and TLB) miss, a lookup touches one record, not a
+// chain, and a miss (a new client, a free address) touches none.
 
 import { sipHash } from "./siphash";
 import { bytesEqual } from "../wire/bytes";
@@ -21,7 +22,7 @@ export const B_FLAGS: usize = 3; // u8 BF_*
 export const B_IAID: usize = 4; // u32
 export const B_EXPIRES: usize = 8; // u32 host clock: end of validity (bound), of the offer (advertised), of the block (declined)
 export const B_NEXT_ID: usize = 12; // u32 index + 1 of the next free record (free records only)
-export const B_NEXT_POS: usize = 16; // u32 index + 1 of the next record in the same position bucket
+export const B_NEXT_POS: usize = 16; // u32: unused (was a position chain link)
 export const B_LEASETIME: usize = 20; // u32 valid lifetime last granted
 export const B_POSITION: usize = 24; // u64 IA_NA: interface identifier; IA_PD: prefix index
 export const B_PLEN: usize = 32; // u8 IA_PD: delegated prefix length
@@ -67,7 +68,7 @@ let capacity: u32 = 0;
 let used: u32 = 0;
 let idSlots: usize = 0; // u64[idMask + 1]: (index + 1) << 32 | the key's idHash; 0 = empty
 let idMask: u32 = 0;
-let posBuckets: usize = 0; // u32[nBuckets]
+let posSlots: usize = 0; // u64[idMask + 1]: IA_NA records by (slot, position), as idSlots
 let dedupe: usize = 0; // u32[nBuckets]: scratch set of clients (bDedupe*)
 // Offers (advertised records) in the order they were made, so that the oldest
 // can be dropped first when offers crowd the table (a Solicit flood): a ring
@@ -104,7 +105,7 @@ export function bReserve(cap: u32): bool {
   // The id index stays at most 2/3 full, so that probes stay short.
   let ns: u32 = 16;
   while (ns < cap + (cap >> 1)) ns <<= 1;
-  const size = <usize>cap * BREC_SIZE + <usize>ns * 8 + <usize>nb * 12 + <usize>cap * 8;
+  const size = <usize>cap * BREC_SIZE + <usize>ns * 16 + <usize>nb * 8 + <usize>cap * 8;
   if (size > 0x7fff0000) return false;
   const pages = <i32>((size + 0xffff) >> 16);
   const start = memory.grow(pages);
@@ -118,8 +119,8 @@ export function bReserve(cap: u32): bool {
   nBuckets = nb;
   idMask = ns - 1;
   idSlots = newBase + <usize>cap * BREC_SIZE;
-  posBuckets = idSlots + <usize>ns * 8;
-  dedupe = posBuckets + <usize>nb * 4;
+  posSlots = idSlots + <usize>ns * 8;
+  dedupe = posSlots + <usize>ns * 8;
   offers = dedupe + <usize>nb * 4;
   clientBuckets = offers + <usize>cap * 8;
   rebuild(old);
@@ -129,7 +130,7 @@ export function bReserve(cap: u32): bool {
 /** Rebuilds the free list and both indexes from the records' states. */
 function rebuild(_oldCapacity: u32): void {
   memory.fill(idSlots, 0, (<usize>idMask + 1) * 8);
-  memory.fill(posBuckets, 0, <usize>nBuckets * 4);
+  memory.fill(posSlots, 0, (<usize>idMask + 1) * 8);
   memory.fill(clientBuckets, 0, <usize>nBuckets * 4);
   freeHead = NONE;
   used = 0;
@@ -201,38 +202,36 @@ export function duidHash(duid: usize, duidLen: u32): u64 {
   return sipHash(duid, duidLen, 0x6475696400000000);
 }
 
-/** The hash of a client (interface, DUID hash `h`). */
-@inline function clientMix(h: u64, slot: u32): u32 {
-  let x = h ^ (<u64>slot * 0xc2b2ae3d27d4eb4f);
-  x ^= x >> 31;
-  x *= 0x9e3779b97f4a7c15;
-  x ^= x >> 32;
-  return <u32>x;
-}
-
-/** The 32-bit hash of a key in the id index, kept in its slot as a tag. Its
- *  low bits (the home slot) come from the client alone: all of a client's
- *  IAs are probed from the same slot, one cache line (and page) for a
- *  request's IAs. The other bits tell the IAs apart. */
-@inline function idHash(h: u64, slot: u32, type: u32, iaid: u32): u32 {
-  let x = h ^ (idKey(slot, type, iaid) * 0x9e3779b97f4a7c15);
+/** 64 bits folded into 32 well-mixed ones. */
+@inline function fold(x: u64): u32 {
   x ^= x >> 32;
   x *= 0xd6e8feb86659fd93;
   x ^= x >> 32;
   return <u32>x;
 }
 
-@inline function idSlot(p: u32): usize {
-  return idSlots + (<usize>p << 3);
+/** The hash of a client (interface, DUID hash `h`). */
+@inline function clientMix(h: u64, slot: u32): u32 {
+  return fold(h ^ (<u64>slot * 0xc2b2ae3d27d4eb4f));
+}
+
+/** The 32-bit hash of a key in the id index: its low bits choose the home
+ *  slot, all of them are kept in the slot as a tag. */
+@inline function idHash(h: u64, slot: u32, type: u32, iaid: u32): u32 {
+  return fold(h ^ (idKey(slot, type, iaid) * 0x9e3779b97f4a7c15));
+}
+
+@inline function slotAt(slots: usize, p: u32): usize {
+  return slots + (<usize>p << 3);
 }
 
 @inline function recIdHash(r: usize): u32 {
   return idHash(load<u64>(r + B_HASH), load<u8>(r + B_SLOT), load<u8>(r + B_TYPE), load<u32>(r + B_IAID));
 }
 
-@inline function posBucket(slot: u32, position: u64): usize {
-  const h = position ^ (<u64>slot * 0x9e3779b97f4a7c15);
-  return posBuckets + (<usize>(<u32>(h ^ (h >> 29)) & (nBuckets - 1)) << 2);
+/** The 32-bit hash of (slot, position) in the position index. */
+@inline function posHash(slot: u32, position: u64): u32 {
+  return fold(position ^ (<u64>slot * 0x9e3779b97f4a7c15));
 }
 
 @inline function clientBucketOf(h: u64, slot: u32): usize {
@@ -244,37 +243,57 @@ function linkId(i: u32, h: u64): void {
   const r = rec(i);
   const slot = <u32>load<u8>(r + B_SLOT);
   store<u64>(r + B_HASH, h);
-  const x = recIdHash(r);
-  let p = x & idMask;
-  while (load<u64>(idSlot(p)) != 0) p = (p + 1) & idMask;
-  store<u64>(idSlot(p), (<u64>(i + 1) << 32) | <u64>x);
+  oaInsert(idSlots, recIdHash(r), i);
   const c = clientBucketOf(h, slot);
   store<u32>(r + B_NEXT_CLIENT, load<u32>(c));
   store<u32>(c, i + 1);
 }
 
-/** Removes record `i` from the id index, shifting back the entries that
- *  probed past it (no tombstones: probes stay as short as the load allows). */
-function unindexId(i: u32): void {
-  const x = recIdHash(rec(i));
+/** Where the probe of oaNext goes on. */
+let probeAt: u32 = 0;
+
+/** The next record whose key's hash is `x` in the index at `slots`, from
+ *  slot `probeAt` on (set it to x & idMask to start); -1 at the end of the
+ *  probe. The caller checks the record's key (other keys share the hash). */
+@inline function oaNext(slots: usize, x: u32): i32 {
+  while (true) {
+    const e = load<u64>(slotAt(slots, probeAt));
+    if (e == 0) return -1;
+    probeAt = (probeAt + 1) & idMask;
+    if (<u32>e == x) return <i32>(<u32>(e >> 32) - 1);
+  }
+}
+
+/** Puts record `i`, whose key hashes to `x`, into the index at `slots`
+ *  (idMask + 1 slots, never full: they outnumber the records). */
+function oaInsert(slots: usize, x: u32, i: u32): void {
+  let p = x & idMask;
+  while (load<u64>(slotAt(slots, p)) != 0) p = (p + 1) & idMask;
+  store<u64>(slotAt(slots, p), (<u64>(i + 1) << 32) | <u64>x);
+}
+
+/** Removes record `i` (key hash `x`) from the index at `slots`, shifting
+ *  back the entries that probed past it (no tombstones: probes stay as short
+ *  as the load allows). */
+function oaRemove(slots: usize, x: u32, i: u32): void {
   const want = (<u64>(i + 1) << 32) | <u64>x;
   let hole = x & idMask;
-  while (load<u64>(idSlot(hole)) != want) {
-    if (load<u64>(idSlot(hole)) == 0) return; // not indexed
+  while (load<u64>(slotAt(slots, hole)) != want) {
+    if (load<u64>(slotAt(slots, hole)) == 0) return; // not indexed
     hole = (hole + 1) & idMask;
   }
   let q = hole;
   while (true) {
     q = (q + 1) & idMask;
-    const e = load<u64>(idSlot(q));
+    const e = load<u64>(slotAt(slots, q));
     if (e == 0) break;
     // The entry at q stays when its home lies cyclically in (hole, q].
     const home = <u32>e & idMask;
     if (hole <= q ? hole < home && home <= q : hole < home || home <= q) continue;
-    store<u64>(idSlot(hole), e);
+    store<u64>(slotAt(slots, hole), e);
     hole = q;
   }
-  store<u64>(idSlot(hole), 0);
+  store<u64>(slotAt(slots, hole), 0);
 }
 
 /** Unlinks `i` from the chain starting at bucket `b` whose next links are at `next`. */
@@ -291,7 +310,7 @@ function unlinkFrom(b: usize, i: u32, next: usize): void {
 
 function unlinkId(i: u32): void {
   const r = rec(i);
-  unindexId(i);
+  oaRemove(idSlots, recIdHash(r), i);
   unlinkFrom(clientBucketOf(load<u64>(r + B_HASH), load<u8>(r + B_SLOT)), i, B_NEXT_CLIENT);
 }
 
@@ -314,24 +333,16 @@ export function bSameClient(i: u32, j: u32): bool {
   return load<u8>(a + B_SLOT) == load<u8>(b + B_SLOT) && <u32>load<u8>(b + B_DUID_LEN) == n && bytesEqual(a + B_DUID, b + B_DUID, n);
 }
 
+@inline function recPosHash(r: usize): u32 {
+  return posHash(load<u8>(r + B_SLOT), load<u64>(r + B_POSITION));
+}
+
 function linkPos(i: u32): void {
-  const r = rec(i);
-  const b = posBucket(load<u8>(r + B_SLOT), load<u64>(r + B_POSITION));
-  store<u32>(r + B_NEXT_POS, load<u32>(b));
-  store<u32>(b, i + 1);
+  oaInsert(posSlots, recPosHash(rec(i)), i);
 }
 
 function unlinkPos(i: u32): void {
-  const r = rec(i);
-  let b = posBucket(load<u8>(r + B_SLOT), load<u64>(r + B_POSITION));
-  while (load<u32>(b) != NONE) {
-    const j = load<u32>(b) - 1;
-    if (j == i) {
-      store<u32>(b, load<u32>(r + B_NEXT_POS));
-      return;
-    }
-    b = rec(j) + B_NEXT_POS;
-  }
+  oaRemove(posSlots, recPosHash(rec(i)), i);
 }
 
 // ---------------------------------------------------------------- a set of clients
@@ -384,26 +395,21 @@ function dedupeBucket(i: u32): usize {
 export function bFind(slot: u32, type: u32, iaid: u32, duid: usize, duidLen: u32, h: u64): i32 {
   if (capacity == 0 || duidLen > DUID_MAX) return -1;
   const x = idHash(h, slot, type, iaid);
-  let p = x & idMask;
-  while (true) {
-    const e = load<u64>(idSlot(p));
-    if (e == 0) return -1;
-    if (<u32>e == x) {
-      const j = <u32>(e >> 32) - 1;
-      const r = rec(j);
-      if (
-        load<u32>(r + B_IAID) == iaid &&
-        load<u8>(r + B_TYPE) == type &&
-        load<u8>(r + B_SLOT) == slot &&
-        load<u8>(r + B_DUID_LEN) == duidLen &&
-        load<u8>(r + B_STATE) != B_DECLINED &&
-        bytesEqual(r + B_DUID, duid, duidLen)
-      ) {
-        return <i32>j;
-      }
+  probeAt = x & idMask;
+  for (let j = oaNext(idSlots, x); j >= 0; j = oaNext(idSlots, x)) {
+    const r = rec(<u32>j);
+    if (
+      load<u32>(r + B_IAID) == iaid &&
+      load<u8>(r + B_TYPE) == type &&
+      load<u8>(r + B_SLOT) == slot &&
+      load<u8>(r + B_DUID_LEN) == duidLen &&
+      load<u8>(r + B_STATE) != B_DECLINED &&
+      bytesEqual(r + B_DUID, duid, duidLen)
+    ) {
+      return j;
     }
-    p = (p + 1) & idMask;
   }
+  return -1;
 }
 
 // ---------------------------------------------------------------- prefetching
@@ -422,9 +428,11 @@ let touched: u64 = 0;
 /** Queues the key (slot, type, iaid, DUID hash `h`) and loads its home slot. */
 export function bPrefetchKey(slot: u32, type: u32, iaid: u32, h: u64): void {
   if (capacity == 0 || nPending >= PREFETCH_MAX) return;
+  // A new client's records go at the head of its client chain.
+  if (nPending == 0) touched += <u64>load<u32>(clientBucketOf(h, slot));
   const x = idHash(h, slot, type, iaid);
   unchecked((pending[nPending++] = x));
-  touched += load<u64>(idSlot(x & idMask));
+  touched += load<u64>(slotAt(idSlots, x & idMask));
 }
 
 /** Loads the records of the keys queued since the last call: the lines a
@@ -434,14 +442,10 @@ export function bPrefetchRecords(whole: bool): void {
   let sum: u64 = 0;
   for (let k = 0; k < nPending; k++) {
     const x = unchecked(pending[k]);
-    let p = x & idMask;
-    let e = load<u64>(idSlot(p));
-    while (e != 0 && <u32>e != x) {
-      p = (p + 1) & idMask;
-      e = load<u64>(idSlot(p));
-    }
-    if (e == 0) continue;
-    const r = rec(<u32>(e >> 32) - 1);
+    probeAt = x & idMask;
+    const j = oaNext(idSlots, x);
+    if (j < 0) continue;
+    const r = rec(<u32>j);
     sum += load<u64>(r) + load<u64>(r + B_DUID);
     if (whole) {
       for (let o: usize = 128; o < <usize>BREC_SIZE; o += 64) sum += load<u64>(r + o);
@@ -454,11 +458,11 @@ export function bPrefetchRecords(whole: bool): void {
 /** The IA_NA binding holding interface identifier `position` on `slot`, or -1. */
 export function bFindPosition(slot: u32, position: u64): i32 {
   if (capacity == 0) return -1;
-  let j = load<u32>(posBucket(slot, position));
-  while (j != NONE) {
-    const r = rec(j - 1);
-    if (load<u64>(r + B_POSITION) == position && load<u8>(r + B_SLOT) == slot) return <i32>(j - 1);
-    j = load<u32>(r + B_NEXT_POS);
+  const x = posHash(slot, position);
+  probeAt = x & idMask;
+  for (let j = oaNext(posSlots, x); j >= 0; j = oaNext(posSlots, x)) {
+    const r = rec(<u32>j);
+    if (load<u64>(r + B_POSITION) == position && load<u8>(r + B_SLOT) == slot) return j;
   }
   return -1;
 }

@@ -1,7 +1,7 @@
-// engine/bindings.ts: the id index (open addressing with hash tags and
-// backward-shift deletion) keeps finding every live record through creates,
-// frees, declines and a growth of the table, with the table as full as it
-// gets (every record taken, the index at its highest load).
+// engine/bindings.ts: the id and position indexes (open addressing with hash
+// tags and backward-shift deletion) keep finding every live record through
+// creates, frees, declines and a growth of the table, with the table as full
+// as it gets (every record taken, the indexes at their highest load).
 
 import * as B from "../../assembly/engine/bindings";
 import { SCRATCH } from "./helpers";
@@ -24,10 +24,21 @@ function find(c: u32, type: u32): i32 {
   return B.bFind(0, type, c & 7, SCRATCH, n, B.duidHash(SCRATCH, n));
 }
 
+let nextPosition: u64 = 0x100;
+const positionOf = new StaticArray<u64>(<i32>CAP); // client -> position of its IA_NA
+
 function create(c: u32, type: u32): i32 {
   const n = duidOf(c, SCRATCH);
   const i = B.bCreate(0, type, c & 7, SCRATCH, n, B.duidHash(SCRATCH, n));
-  if (i >= 0) B.bBind(<u32>i);
+  if (i < 0) return i;
+  B.bBind(<u32>i);
+  if (type == IA_NA) {
+    // Positions close together (as hashes of neighbours may be) and unique.
+    nextPosition += 1 + (nextPosition & 3);
+    positionOf[c] = nextPosition;
+    store<u64>(B.rec(<u32>i) + B.B_POSITION, nextPosition);
+    B.bIndexPosition(<u32>i);
+  }
   return i;
 }
 
@@ -57,6 +68,9 @@ function checkAll(clients: u32): void {
     // (one expectation per mismatch: an expectation allocates)
     if (find(c, IA_NA) != live[c]) expect(find(c, IA_NA)).toBe(live[c], "IA_NA of client " + c.toString());
     if (find(c, IA_PD) != livePd[c]) expect(find(c, IA_PD)).toBe(livePd[c], "IA_PD of client " + c.toString());
+    if (live[c] >= 0 && B.bFindPosition(0, positionOf[c]) != live[c]) {
+      expect(B.bFindPosition(0, positionOf[c])).toBe(live[c], "position of client " + c.toString());
+    }
   }
 }
 
@@ -80,6 +94,7 @@ describe("binding id index", () => {
         if (live[c] >= 0 && rnd(2) == 0) {
           B.bFree(<u32>live[c]);
           live[c] = -1;
+          expect(B.bFindPosition(0, positionOf[c])).toBe(-1, "freed position");
         } else if (livePd[c] >= 0) {
           B.bFree(<u32>livePd[c]);
           livePd[c] = -1;
@@ -98,8 +113,10 @@ describe("binding id index", () => {
   test("a declined record is no longer found, and its client gets a new one", () => {
     const clients = CAP / 2;
     for (let c: u32 = 0; c < clients; c += 7) {
-      B.bDecline(<u32>live[c], 100);
+      const i = live[c];
+      B.bDecline(<u32>i, 100);
       live[c] = -1;
+      expect(B.bFindPosition(0, positionOf[c])).toBe(i, "a declined address stays taken");
     }
     checkAll(clients);
     for (let c: u32 = 0; c < clients; c += 7) {
