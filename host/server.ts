@@ -13,6 +13,7 @@ import { EFFECT, LIFETIME_INFINITE, MAX_IFACES, STAT_NAMES, DST_UPSTREAM, DST_UP
 import { Netlink, type LinkInfo } from "./net/netlink.js";
 import { ServerSockets, wantedSockets, ALL_DHCP_SERVERS, SERVER_PORT, type Datagram } from "./net/sockets.js";
 import { beforeBatchedSend } from "./net/udp.js";
+import { kernelDrops } from "./net/kernel-drops.js";
 import { Routes } from "./net/routes.js";
 import { formatIPv6, isLinkLocal, onPrefix, parseIPv6 } from "./util/ipv6.js";
 import { log } from "./log/log.js";
@@ -338,7 +339,7 @@ export class Server {
   /** Answers a control-socket command. */
   private command(cmd: string): unknown {
     if (cmd === "leases") return this.core.leasesJson(this.state.now());
-    if (cmd === "counters") return { ...this.counters(), bindings: this.core.bindings() };
+    if (cmd === "counters") return { ...this.counters(), kernel_drops: kernelDrops(SERVER_PORT), bindings: this.core.bindings() };
     if (cmd === "reload") return { ok: this.reload() };
     return { error: `unknown command '${cmd}' (leases, counters, reload)` };
   }
