@@ -12,15 +12,17 @@ import { loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { openLab, type LabContext } from "../host/lab/with-lab.js";
-import { checkLabPrerequisites, findTool, requireTool, sleep, LabCommandError, type LabProcess } from "../host/lab/netns.js";
+import { checkLabPrerequisites, findTool, requireTool, sleep, LabCommandError, type Lab, type LabProcess } from "../host/lab/netns.js";
 import { keaConfig, ourCli, projectRoot } from "../host/lab/servers.js";
 import { controlRequest } from "../host/control.js";
 import { launcherFlagsOf } from "../host/cli/launcher.js";
 import { parsePerfdhcp, exchangeDropRatio, summarize, pairExchanges, type PerfdhcpRun, type LatencySummary } from "./perfdhcp.js";
 import { summarizeProfile, type CpuProfile, type ProfileSummary } from "./cpuprofile.js";
 
-export type Kind = "ours" | "kea" | "bare";
-export const KIND_LABEL: Record<Kind, string> = { ours: "odhcpd-wasm", kea: "Kea 2.2 memfile", bare: "bare Node responder" };
+export type Kind = "ours" | "kea" | "bare" | "floor";
+export const KIND_LABEL: Record<Kind, string> = { ours: "odhcpd-wasm", kea: "Kea 2.2 memfile", bare: "bare Node responder", floor: "C recvmmsg responder (floor)" };
+/** The canned responders: a reference for the rates, not servers (no memory, latency or start-up rows of their own beyond the rate search). */
+const RESPONDERS: Kind[] = ["bare", "floor"];
 
 /** More than this share of four-way exchanges lost makes a step unclean (Kea's method). */
 export const DROP_LIMIT = 0.025;
@@ -227,6 +229,8 @@ class Servers {
       // Pool large enough for every client of the run; logging above INFO (no line per lease).
       writeFileSync(cfg, JSON.stringify(keaConfig(ifname, { pool: "2001:db8:1::/80", severity: "WARN" }), null, 1));
       proc = lab.spawn("srv", requireTool("kea-dhcp6"), ["-c", cfg], { env: { ...process.env, KEA_PIDFILE_DIR: dir, KEA_LOCKFILE_DIR: dir }, name: "kea-dhcp6" });
+    } else if (kind === "floor") {
+      proc = lab.spawn("srv", floorResponder(lab), [ifname], { name: "floor" });
     } else {
       proc = lab.spawn("srv", process.execPath, [benchJs("bare-responder.js"), ifname], { name: "bare" });
     }
@@ -262,6 +266,18 @@ class Servers {
 
 function benchJs(name: string): string {
   return fileURLToPath(new URL(`./${name}`, import.meta.url));
+}
+
+/** bench/floor-responder.c compiled into the lab's directory (once per lab). */
+function floorResponder(lab: Lab): string {
+  const bin = lab.path("floor-responder");
+  if (existsSync(bin)) return bin;
+  const cc = findTool("cc") ?? findTool("gcc");
+  if (!cc) throw new LabCommandError("the floor responder needs a C compiler (apt-get install gcc)");
+  const src = join(projectRoot(import.meta.url), "bench", "floor-responder.c");
+  const r = spawnSync(cc, ["-O2", "-Wall", "-o", bin, src], { encoding: "utf8", timeout: 60_000 });
+  if (r.status !== 0) throw new LabCommandError(`cc ${src} failed: ${r.stderr}`);
+  return bin;
 }
 
 // ---------------------------------------------------------------- perfdhcp
@@ -440,7 +456,7 @@ async function search(ctx: LabContext, servers: Servers, o: LabBenchOptions, res
 /** Median / 99th percentile from perfdhcp -x t: at a rate all servers handle, and at each one's highest clean rate. */
 async function latency(ctx: LabContext, servers: Servers, o: LabBenchOptions, res: LabBenchResult): Promise<void> {
   const best = (k: Kind) => res.best.find((b) => b.kind === k)?.requested ?? 0;
-  const cleanOf = o.servers.filter((k) => k !== "bare").map(best).filter((r) => r > 0);
+  const cleanOf = o.servers.filter((k) => !RESPONDERS.includes(k)).map(best).filter((r) => r > 0);
   const common = Math.max(100, Math.floor((0.5 * Math.min(...(cleanOf.length ? cleanOf : [200]))) / 100) * 100);
   const runs: { kind: Kind; label: string; rate: number }[] = [];
   for (const k of o.servers) runs.push({ kind: k, label: "same load", rate: common });
@@ -494,7 +510,7 @@ async function memory(ctx: LabContext, servers: Servers, o: LabBenchOptions, res
     row("node", "idle node -e 'setInterval(()=>{},1000)'", p.pid!);
     await p.stop("SIGTERM", 2000);
   }
-  const kinds = o.servers.filter((k): k is "ours" | "kea" => k !== "bare");
+  const kinds = o.servers.filter((k): k is "ours" | "kea" => !RESPONDERS.includes(k));
   for (const kind of kinds) {
     const srv = await servers.start(kind);
     await settle();

@@ -141,7 +141,7 @@ async function main(): Promise<number> {
   let lab: Results["lab"] = null;
   const only = a.only?.filter((p): p is LabPhase => p !== "core") ?? null;
   if (a.lab && (!only || only.length)) {
-    const servers: Kind[] = ["kea", "ours", "bare"];
+    const servers: Kind[] = ["kea", "ours", "bare", "floor"];
     const named = a.profile && !a.smoke && part("profile") ? namedBuild(join(ROOT, "bench", "results", "named-build.tmp"), log) : null;
     try {
       lab = await runLabBench({
@@ -197,7 +197,7 @@ function checkSmoke(r: Results, withLab: boolean): number {
     const lab = r.lab;
     if (!lab) problems.push("no lab results");
     else {
-      for (const k of ["ours", "kea", "bare"]) if (!lab.steps.some((s) => s.kind === k && s.rrReceived > 0)) problems.push(`perfdhcp step against ${k}: no exchange completed`);
+      for (const k of ["ours", "kea", "bare", "floor"]) if (!lab.steps.some((s) => s.kind === k && s.rrReceived > 0)) problems.push(`perfdhcp step against ${k}: no exchange completed`);
       if (!lab.latency.some((l) => l.exchange.count > 0)) problems.push("no latency samples");
       if (!lab.memory.some((m) => m.kind === "ours" && m.bindings > 0)) problems.push("no memory figure with bindings");
       if (!lab.startup.some((s) => s.kind === "ours" && s.ms.length)) problems.push("no start-up figure");
