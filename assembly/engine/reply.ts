@@ -85,15 +85,15 @@ function writeTrailer(slot: u32, now: u32): void {
 
 /** Solicit (RFC 8415 18.3.1 and 18.3.9): Advertise, or Reply with Rapid
  *  Commit (21.14) when the client asked and the interface allows it. When
- *  the client asked for IAs and none can be served, an Advertise with only
- *  NoAddrsAvail. */
+ *  the client asked for IAs and none can be served (IA_TA and IAs too short
+ *  to read included), an Advertise with only NoAddrsAvail (18.3.9). */
 export function replySolicit(slot: u32, now: u32): u32 {
   const rapid = R.rapidCommit && Cfg.cfgRapidCommit(slot);
   replyOpen(rapid ? C.MSG_REPLY : C.MSG_ADVERTISE);
   if (rapid) wOption(C.OPT_RAPID_COMMIT, 0, 0);
   if (rapid && reconfigureWanted(slot)) chooseKey(now);
   processIas(slot, rapid ? IA_BIND : IA_OFFER, now);
-  if (R.iaKept > 0 && iasServed == 0) {
+  if (R.iaCount > 0 && iasServed == 0) {
     forgetKey();
     replyOpen(C.MSG_ADVERTISE);
     writeStatus(C.STATUS_NO_ADDRS_AVAIL);

@@ -9,7 +9,7 @@
 //   .                            options                            .
 //   (RFC 8415 section 8)
 
-import { ld8, ld16 } from "../wire/bytes";
+import { ld8, ld16, ld32 } from "../wire/bytes";
 import * as C from "../wire/codes";
 import { optFits, optCode, optLen, optData, optNext } from "../wire/options";
 import { duidHash } from "./bindings";
@@ -40,6 +40,15 @@ export let iaKept: i32 = 0; // how many of them are in `ias`
 /** The i-th IA_NA / IA_PD option header kept (i < iaKept). */
 @inline export function iaAt(i: i32): usize {
   return unchecked(ias[i]);
+}
+
+/** True when an IA of `code` with `iaid` is already kept. */
+function iaKnown(code: u32, iaid: u32): bool {
+  for (let i = 0; i < iaKept; i++) {
+    const p = iaAt(i);
+    if (optCode(p) == code && ld32(optData(p)) == iaid) return true;
+  }
+  return false;
 }
 
 /** Parses the client/server message of `len` bytes at `msg`. False when its
@@ -81,7 +90,8 @@ export function parseRequest(msg: usize, len: u32): bool {
     } else if (code == C.OPT_IA_NA || code == C.OPT_IA_TA || code == C.OPT_IA_PD) {
       iaCount++;
       // IA_TA is not served (as the reference and Kea); IAs too short to hold IAID, T1, T2 are ignored.
-      if (code != C.OPT_IA_TA && optLen(p) >= IA_HEADER_LEN && iaKept < MAX_IAS) unchecked((ias[iaKept++] = <u32>p));
+      // An IAID repeated within one type (RFC 8415 21.4, 21.21: unique) is answered once.
+      if (code != C.OPT_IA_TA && optLen(p) >= IA_HEADER_LEN && iaKept < MAX_IAS && !iaKnown(code, ld32(optData(p)))) unchecked((ias[iaKept++] = <u32>p));
     } else if (code == C.OPT_RAPID_COMMIT) {
       rapidCommit = true;
     } else if (code == C.OPT_RECONF_ACCEPT) {

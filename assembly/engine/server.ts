@@ -146,7 +146,7 @@ export function handle(len: u32): i32 {
   // Every stateful message needs a valid Client ID (RFC 8415 sections 16.2 - 16.10).
   if (R.clientId == 0) return drop(A.STAT_DROP_CLIENT_ID);
   if (type == C.MSG_REQUEST || type == C.MSG_RENEW || type == C.MSG_RELEASE || type == C.MSG_DECLINE) {
-    // Sections 16.4, 16.6, 16.9, 16.10: our Server ID required.
+    // Sections 16.4, 16.6, 16.8, 16.9: our Server ID required.
     if (R.serverId == 0 || !duidMatches(R.serverId, R.serverIdLen)) return drop(A.STAT_DROP_SERVER_ID);
     // Section 18.3.2 ff.: unicast without our permission -> UseMulticast.
     if (!relayed && !multicast) return sent(slot, replyUseMulticast());
@@ -155,7 +155,7 @@ export function handle(len: u32): i32 {
     return committed(slot, replyRelease(link, type == C.MSG_RELEASE ? IA_RELEASE : IA_DECLINE, now));
   }
   if (type == C.MSG_SOLICIT || type == C.MSG_CONFIRM || type == C.MSG_REBIND) {
-    // Sections 16.2, 16.5, 16.8: multicast only, and no Server ID.
+    // Sections 16.2, 16.5, 16.7: no Server ID; multicast only (as the reference).
     if (!relayed && !multicast) return drop(A.STAT_DROP_UNICAST);
     if (R.serverId != 0) return drop(A.STAT_DROP_SERVER_ID);
     if (type == C.MSG_SOLICIT) return committed(slot, replySolicit(link, now));
