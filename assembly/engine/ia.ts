@@ -305,8 +305,8 @@ function writeStale(ia: usize, b: i32, now: u32): void {
         wU32(0);
         optClose();
       }
-    } else if (type == C.OPT_IA_PD && code == C.OPT_IAPREFIX && optLen(p) >= IAPREFIX_LEN && ld8(d + 8) <= 128 && !addrIsZero(d + 9)) {
-      // (a prefix length over 128 is not a prefix: not echoed, RFC 8415 21.22)
+    } else if (type == C.OPT_IA_PD && code == C.OPT_IAPREFIX && optLen(p) >= IAPREFIX_LEN && ld8(d + 8) - 1 < 128 && !addrIsZero(d + 9)) {
+      // (a length of 0 or over 128 is not a prefix: not echoed, RFC 8415 21.22)
       if (b < 0 || !bindingHolds(<u32>b, d + 9, ld8(d + 8), now)) {
         optOpen(C.OPT_IAPREFIX);
         wU32(0);
@@ -318,6 +318,34 @@ function writeStale(ia: usize, b: i32, now: u32): void {
     }
     p = optNext(p);
   }
+}
+
+// What the leases an IA lists are (iaListing).
+const L_ANY: u32 = 1; // it lists at least one address / prefix
+const L_HELD: u32 = 2; // one of them is binding b's
+
+function iaListing(ia: usize, b: u32, now: u32): u32 {
+  const type = optCode(ia);
+  const end = optData(ia) + optLen(ia);
+  let p = optData(ia) + R.IA_HEADER_LEN;
+  let f: u32 = 0;
+  while (p < end && optFits(p, end)) {
+    const code = optCode(p);
+    const d = optData(p);
+    let a: usize = 0;
+    let plen: u32 = 128;
+    if (type == C.OPT_IA_NA && code == C.OPT_IAADDR && optLen(p) >= IAADDR_LEN) a = d;
+    if (type == C.OPT_IA_PD && code == C.OPT_IAPREFIX && optLen(p) >= IAPREFIX_LEN) {
+      a = d + 9;
+      plen = ld8(d + 8);
+    }
+    if (a != 0 && !addrIsZero(a)) {
+      f |= L_ANY;
+      if (bindingHolds(b, a, plen, now)) f |= L_HELD;
+    }
+    p = optNext(p);
+  }
+  return f;
 }
 
 /** Opens an IA option in the reply; returns where T1 is, for patching. */
@@ -359,7 +387,12 @@ function patchTimers(t: usize): void {
   wPatch32(t + 4, t2);
 }
 
-/** Writes the IA of binding `b`, with stale client entries; a status when empty. */
+/** A Reply lists the client's leases we do not give with lifetimes 0 (RFC
+ *  8415 18.3.4, 18.3.5); an Advertise leaves unusable hints out (18.3.9:
+ *  it holds what the server would assign). */
+let echoStale: bool = false;
+
+/** Writes the IA of binding `b` (with stale client entries when echoStale); a status when empty. */
 function writeBoundIa(ia: usize, b: u32, now: u32, lease: u32): void {
   const type = optCode(ia);
   const t = openIa(type, ld32(optData(ia)));
@@ -368,7 +401,7 @@ function writeBoundIa(ia: usize, b: u32, now: u32, lease: u32): void {
   written = 0;
   writeLeases(b, now, lease);
   const served = written;
-  writeStale(ia, <i32>b, now);
+  if (echoStale) writeStale(ia, <i32>b, now);
   if (served == 0) {
     writeStatus(noneStatus(type));
     minPreferred = 0;
@@ -411,6 +444,7 @@ export function processIas(slot: u32, mode: u32, now: u32): void {
   electFor(slot, now);
   pdRefresh(slot, now);
   const lease = leasetimeFor(slot);
+  echoStale = mode != IA_OFFER;
   for (let k = 0; k < R.iaKept; k++) {
     const ia = R.iaAt(k);
     B.bPrefetchKey(slot, optCode(ia), ld32(optData(ia)), R.clientHash());
@@ -424,9 +458,13 @@ export function processIas(slot: u32, mode: u32, now: u32): void {
     let b = B.bFind(slot, type, iaid, R.clientId, R.clientIdLen, R.clientHash());
 
     if (mode == IA_RELEASE || mode == IA_DECLINE) {
-      // RFC 8415 18.3.7 / 18.3.8: only unknown IAs appear in the Reply, with NoBinding.
+      // RFC 8415 18.3.7 / 18.3.8: only unknown IAs appear in the Reply, with
+      // NoBinding. An IA listing only leases that are not its binding's
+      // changes nothing (one listing none at all ends its binding).
       if (b < 0) {
         writeIaStatus(type, iaid, C.STATUS_NO_BINDING);
+      } else if (iaListing(ia, <u32>b, now) == L_ANY) {
+        // not the binding's leases
       } else if (mode == IA_RELEASE) {
         releaseBinding(<u32>b, now);
       } else if (type == C.OPT_IA_NA) {
@@ -446,12 +484,12 @@ export function processIas(slot: u32, mode: u32, now: u32): void {
       continue;
     }
 
+    if (mode == IA_RENEW && (b < 0 || load<u8>(B.rec(<u32>b) + B.B_STATE) == B.B_ADVERTISED)) {
+      // RFC 8415 18.3.4: no binding (an offer never requested is none) -> NoBinding.
+      writeIaStatus(type, iaid, C.STATUS_NO_BINDING);
+      continue;
+    }
     if (b < 0) {
-      if (mode == IA_RENEW) {
-        // RFC 8415 18.3.4: no binding -> NoBinding.
-        writeIaStatus(type, iaid, C.STATUS_NO_BINDING);
-        continue;
-      }
       // Solicit/Request: a new binding. Rebind (18.3.5): keep the client's
       // own addresses when they suit the link and are free.
       b = createBinding(slot, ia, now, mode == IA_REBIND, mode == IA_BIND);
