@@ -19,7 +19,7 @@ import { wU8, wU32, wBytes, optOpen, optClose, wPos, wPatch32 } from "../wire/wr
 import * as R from "./request";
 import * as B from "./bindings";
 import * as Cfg from "./config";
-import { ifaceAddrCount, ifaceAddrPreferred, ifaceAddrValid } from "./iface";
+import { ifaceAddrCount, ifaceAddrPreferred, ifaceAddrValid, ifaceGlobal } from "./iface";
 import { hostFind, hostHostId, hostLeasetime, hostName, hostNameLen } from "./hosts";
 import { effectOpen } from "./effects";
 import { writeStatus } from "./reply";
@@ -543,9 +543,10 @@ export function processIas(slot: u32, mode: u32, now: u32): void {
 }
 
 /** Confirm (RFC 8415 18.3.3): Success when every address the client lists is
- *  on the link, NotOnLink otherwise; -1 when it lists no address at all (no
- *  reply is sent then). */
+ *  on the link, NotOnLink otherwise; -1 (no reply) when it lists no address
+ *  at all, or the link has no prefix to judge by (none yet, or all expired). */
 export function confirmStatus(slot: u32, now: u32): i32 {
+  if (ifaceGlobal(slot, now) == 0) return -1;
   let seen = false;
   for (let k = 0; k < R.iaKept; k++) {
     const ia = R.iaAt(k);

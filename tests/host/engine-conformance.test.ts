@@ -246,6 +246,15 @@ test("RFC 8415 18.3.3: a Confirm without any IA Address (no IA, empty IA_NA, onl
   }
 });
 
+test("RFC 8415 18.3.3: on a link where the server knows no prefix (none yet, or all expired), a Confirm gets no reply rather than NotOnLink", () => {
+  const b = new Bench({ addrs: [] });
+  assert.equal(b.send(message(MSG.CONFIRM, 1, clientId(C1), iaNa(1, ip("2001:db8:1::1234")))).reply, null);
+  const expired = new Bench({ addrs: [{ addr: ip("2001:db8:1::1"), plen: 64, preferredUntil: 1100, validUntil: 1200 }] });
+  assert.equal(status(replyOf(expired, message(MSG.CONFIRM, 2, clientId(C1), iaNa(1, ip("2001:db8:5::1")))).reply), ST.NOT_ON_LINK);
+  expired.now = 1300;
+  assert.equal(expired.send(message(MSG.CONFIRM, 3, clientId(C1), iaNa(1, ip("2001:db8:5::1")))).reply, null);
+});
+
 // ---------------------------------------------------------------- 18.3.4 Renew, 18.3.5 Rebind
 
 test("RFC 8415 18.3.4: Renew of an unknown IA gets NoBinding inside the IA, nothing else in it, no top-level status", () => {
