@@ -491,9 +491,9 @@ async function latency(ctx: LabContext, servers: Servers, o: LabBenchOptions, re
   }
 }
 
-async function bindingsOf(srv: Running): Promise<number> {
-  const a = (await controlRequest(join(srv.stateDir!, "control.sock"), "counters")) as { bindings?: { used: number } };
-  return a.bindings?.used ?? NaN;
+async function bindingsOf(srv: Running, which: "used" | "committed" = "used"): Promise<number> {
+  const a = (await controlRequest(join(srv.stateDir!, "control.sock"), "counters")) as { bindings?: { used: number; committed: number } };
+  return a.bindings?.[which] ?? NaN;
 }
 
 /** (c) Resident memory: idle node, our daemon and Kea idle and holding N bindings (filled by perfdhcp); our daemon again after a restart on those bindings. */
@@ -526,6 +526,7 @@ async function memory(ctx: LabContext, servers: Servers, o: LabBenchOptions, res
       const srv = await servers.start(kind, capacity ? { maxBindings: capacity } : {});
       const t0 = Date.now();
       let have = 0;
+      let committed = 0;
       try {
         for (let round = 0; round < 4 && have < target; round++) {
           const want = Math.ceil((target - have) * 1.02) + 5;
@@ -537,6 +538,7 @@ async function memory(ctx: LabContext, servers: Servers, o: LabBenchOptions, res
         if (have < target * 0.98) throw new LabCommandError(`${kind}: only ${have} of ${target} bindings after 4 fills at ${rate}/s`);
         await settle();
         row(kind, `${KIND_LABEL[kind]} holding ${have} bindings`, srv.pid, { bindings: have, capacity, fillSeconds });
+        if (kind === "ours") committed = await bindingsOf(srv, "committed");
       } finally {
         await srv.stop();
       }
@@ -544,9 +546,11 @@ async function memory(ctx: LabContext, servers: Servers, o: LabBenchOptions, res
       // The same bindings after a restart: replayed from the journal, nothing else.
       const again = await servers.start(kind, { reuse: srv });
       try {
-        // Offers (Advertise without a Request yet) are not journaled: a few fewer is fine.
+        // Offers (Advertise without a Request yet) are not journaled; every committed binding must come back.
         const restored = await bindingsOf(again);
-        if (restored > have || restored < have * 0.98) throw new LabCommandError(`ours: ${restored} bindings after a restart, ${have} before`);
+        const back = await bindingsOf(again, "committed");
+        if (back !== committed || restored !== back)
+          throw new LabCommandError(`ours: ${back} committed bindings (${restored} in all) after a restart, ${committed} committed (${have} in all) before`);
         await settle();
         row(kind, `${KIND_LABEL[kind]} restarted on those ${restored} bindings`, again.pid, { bindings: restored, capacity, restarted: true });
       } finally {

@@ -339,7 +339,7 @@ export class Server {
   /** Answers a control-socket command. */
   private command(cmd: string): unknown {
     if (cmd === "leases") return this.core.leasesJson(this.state.now());
-    if (cmd === "counters") return { ...this.counters(), kernel_drops: kernelDrops(SERVER_PORT), bindings: this.core.bindings() };
+    if (cmd === "counters") return { ...this.counters(), kernel_drops: kernelDrops(SERVER_PORT), bindings: { ...this.core.bindings(), committed: this.core.committedCount() } };
     if (cmd === "reload") return { ok: this.reload() };
     return { error: `unknown command '${cmd}' (leases, counters, reload)` };
   }

@@ -262,6 +262,14 @@ export class Core {
     return { used: this.exports.bindings_used(), capacity: this.exports.bindings_capacity() };
   }
 
+  /** How many bindings are committed (what the journal holds): `used` less the offers not yet requested. */
+  committedCount(): number {
+    const cap = this.exports.bindings_capacity();
+    let n = 0;
+    for (let id = 0; id < cap; id++) if (this.exports.binding_ptr(id) !== 0) n++;
+    return n;
+  }
+
   /** Counters by name. */
   counters(): Record<string, number> {
     this.fresh();
