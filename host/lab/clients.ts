@@ -148,6 +148,15 @@ function emptyResult(client: ClientKind): ClientResult {
   return { client, ok: false, dnsServers: [], domainSearch: [], addresses: [], prefixes: [], reasons: [], scriptEnv: [], log: "", durationMs: 0 };
 }
 
+/** What every client run starts with: its empty result, the device, a private directory with the recorder script. */
+async function prepareRun(lab: Lab, role: string, kind: ClientKind, dirPrefix: string, logicalIf?: string): Promise<{ res: ClientResult; ifname: string; dir: string; script: string }> {
+  const res = emptyResult(kind);
+  const ifname = lab.ifname(role, logicalIf);
+  await lab.waitLinkLocal(role, logicalIf);
+  const dir = mkdtempSync(join(lab.tmpDir, dirPrefix));
+  return { res, ifname, dir, script: writeRecorder(dir) };
+}
+
 /** What the interface looked like before a client ran. */
 interface IfaceSnapshot {
   role: string;
@@ -348,11 +357,7 @@ function dhclientList(v: string | undefined): string[] {
 export async function runDhclient(lab: Lab, role: string, o: DhclientOptions): Promise<ClientResult> {
   const bin = requireTool("dhclient");
   const kind = `dhclient-${o.mode}` as ClientKind;
-  const res = emptyResult(kind);
-  const ifname = lab.ifname(role, o.logicalIf);
-  await lab.waitLinkLocal(role, o.logicalIf);
-  const dir = mkdtempSync(join(lab.tmpDir, `dhclient-${o.mode}-`));
-  const script = writeRecorder(dir);
+  const { res, ifname, dir, script } = await prepareRun(lab, role, kind, `dhclient-${o.mode}-`, o.logicalIf);
   const lf = join(dir, "dhclient6.leases");
   const pf = join(dir, "dhclient6.pid");
   const common = ["-lf", lf, "-pf", pf, "-sf", script];
@@ -440,11 +445,7 @@ export async function runDhcpcd(lab: Lab, role: string, o: DhcpcdOptions = {}): 
   const bin = requireTool("dhcpcd");
   requireTool("mount");
   const kind: ClientKind = o.inform ? "dhcpcd-inform" : "dhcpcd";
-  const res = emptyResult(kind);
-  const ifname = lab.ifname(role, o.logicalIf);
-  await lab.waitLinkLocal(role, o.logicalIf);
-  const dir = mkdtempSync(join(lab.tmpDir, `dhcpcd-`));
-  const script = writeRecorder(dir);
+  const { res, ifname, dir, script } = await prepareRun(lab, role, kind, "dhcpcd-", o.logicalIf);
   const db = join(dir, "db");
   const run = join(dir, "run");
   mkdirSync(db);
@@ -536,11 +537,7 @@ export async function runDhcp6c(lab: Lab, role: string, o: Dhcp6cOptions = {}): 
   const bin = requireTool("dhcp6c");
   requireTool("mount");
   const kind: ClientKind = o.infoOnly ? "dhcp6c-info" : "dhcp6c";
-  const res = emptyResult(kind);
-  const ifname = lab.ifname(role, o.logicalIf);
-  await lab.waitLinkLocal(role, o.logicalIf);
-  const dir = mkdtempSync(join(lab.tmpDir, `dhcp6c-`));
-  const script = writeRecorder(dir);
+  const { res, ifname, dir, script } = await prepareRun(lab, role, kind, "dhcp6c-", o.logicalIf);
   const db = join(dir, "db");
   mkdirSync(db);
   const na = !o.infoOnly && (o.na ?? true);
