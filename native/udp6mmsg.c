@@ -31,7 +31,7 @@
 #define SLOT 65536        // bytes per datagram slot: any UDP payload fits
 #define META 32           // bytes of metadata per slot
 #define MAX_BATCHES 4     // recvmmsg calls per wake-up before yielding to the loop
-#define MAX_FDS 1024
+#define MAX_FDS 65536     // socket table by fd (pointers; pages are touched only where fds are)
 
 // Metadata of a slot (both arenas), in the machine's byte order:
 //   0 u32 length   4 u16 port   6 u16 flags (recv: 1 = truncated)

@@ -5,6 +5,7 @@
 
 import dgram from "node:dgram";
 import { loadMmsg, MmsgSocket } from "./mmsg.js";
+import { log } from "../log/log.js";
 
 export { forgetInterfaces, beforeBatchedSend } from "./mmsg.js";
 
@@ -56,8 +57,15 @@ export function ioKind(): { kind: IoKind; why: string } {
   return (chosen = { kind: "dgram", why: `node:dgram (${loaded.why})` });
 }
 
-/** A new UDP/IPv6 socket (SO_REUSEADDR, IPv6 only). */
+/** A new UDP/IPv6 socket (SO_REUSEADDR, IPv6 only). When the addon cannot open
+ *  one (e.g. out of descriptors), node:dgram's, with a warning: both serve alike. */
 export function createUdp6(): Udp6Socket {
-  if (ioKind().kind === "mmsg") return new MmsgSocket();
+  if (ioKind().kind === "mmsg") {
+    try {
+      return new MmsgSocket();
+    } catch (e) {
+      log.warn(`batched socket: ${(e as Error).message}; this socket uses node:dgram`);
+    }
+  }
   return dgram.createSocket({ type: "udp6", reuseAddr: true, lookup: literalLookup }) as unknown as Udp6Socket;
 }
