@@ -46,6 +46,8 @@ const NA_ATTEMPTS: u32 = 64;
 const IID_RESERVED_LOW: u64 = 0x100;
 /** RFC 5453: reserved interface identifiers fdff:ffff:ffff:ff80 - fdff:ffff:ffff:ffff. */
 const IID_RESERVED_ANYCAST: u64 = 0xfdffffffffffff80;
+/** The bits of an identifier an address in a /96 keeps (128 - NA_MAX_PLEN). */
+const IID_LOW32: u64 = 0xffffffff;
 
 /** The interface's address index whose prefix is "elected" for IA_NA (plen
  *  <= 64, usable, longest preferred lifetime), or -1. */
@@ -116,10 +118,13 @@ export function naAddress(slot: u32, i: u32, iid: u64, out: usize): void {
 
 /** True when `iid` is one of the interface's own identifiers, or reserved. */
 function iidReserved(slot: u32, iid: u64): bool {
-  if (iid < IID_RESERVED_LOW || iid >= IID_RESERVED_ANYCAST) return true;
+  // In a /96 (NA_MAX_PLEN) only the low 32 bits remain: they must not be ::1..::ff
+  // of that prefix, nor the interface's own address there.
+  const low = iid & IID_LOW32;
+  if (iid < IID_RESERVED_LOW || low < IID_RESERVED_LOW || iid >= IID_RESERVED_ANYCAST) return true;
   const n = ifaceAddrCount(slot);
   for (let i: u32 = 0; i < n; i++) {
-    if (bswap64(load<u64>(ifaceAddr(slot, i) + CTX_A_ADDR + 8)) == iid) return true;
+    if ((bswap64(load<u64>(ifaceAddr(slot, i) + CTX_A_ADDR + 8)) & IID_LOW32) == low) return true;
   }
   return false;
 }
@@ -129,14 +134,14 @@ export function naChoose(slot: u32, duid: usize, duidLen: u32, iaid: u32): u64 {
   for (let attempt: u32 = 0; attempt < NA_ATTEMPTS; attempt++) {
     const iid = sipHash(duid, duidLen, (<u64>iaid) | (<u64>attempt << 32) | (<u64>slot << 48));
     if (iidReserved(slot, iid)) continue;
-    if (B.bFindPosition(slot, iid) < 0) return iid;
+    if (B.bFindPositionClash(slot, iid) < 0) return iid;
   }
   return 0;
 }
 
 /** True when `iid` can be given to a new binding on `slot` (static host ids, Rebind adoption). */
 export function naFree(slot: u32, iid: u64): bool {
-  return iid != 0 && !iidReserved(slot, iid) && B.bFindPosition(slot, iid) < 0;
+  return iid != 0 && !iidReserved(slot, iid) && B.bFindPositionClash(slot, iid) < 0;
 }
 
 /** The index of the interface address whose prefix contains `addr` and

@@ -230,8 +230,13 @@ export function duidHash(duid: usize, duidLen: u32): u64 {
 }
 
 /** The 32-bit hash of (slot, position) in the position index. */
+/** IA_NA positions (interface identifiers) hash by their low 32 bits only: an
+ *  address in a prefix as long as /96 (NA_MAX_PLEN) keeps only those, so two
+ *  identifiers equal there clash, and must be found in one probe chain. */
+const POS_CLASH_MASK: u64 = 0xffffffff;
+
 @inline function posHash(slot: u32, position: u64): u32 {
-  return fold(position ^ (<u64>slot * 0x9e3779b97f4a7c15));
+  return fold((position & POS_CLASH_MASK) ^ (<u64>slot * 0x9e3779b97f4a7c15));
 }
 
 @inline function clientBucketOf(h: u64, slot: u32): usize {
@@ -463,6 +468,19 @@ export function bFindPosition(slot: u32, position: u64): i32 {
   for (let j = oaNext(posSlots, x); j >= 0; j = oaNext(posSlots, x)) {
     const r = rec(<u32>j);
     if (load<u64>(r + B_POSITION) == position && load<u8>(r + B_SLOT) == slot) return j;
+  }
+  return -1;
+}
+
+/** A record on `slot` whose position clashes with `position` (the same low 32
+ *  bits: the same address in a /96), or -1. */
+export function bFindPositionClash(slot: u32, position: u64): i32 {
+  if (capacity == 0) return -1;
+  const x = posHash(slot, position);
+  probeAt = x & idMask;
+  for (let j = oaNext(posSlots, x); j >= 0; j = oaNext(posSlots, x)) {
+    const r = rec(<u32>j);
+    if (((load<u64>(r + B_POSITION) ^ position) & POS_CLASH_MASK) == 0 && load<u8>(r + B_SLOT) == slot) return j;
   }
   return -1;
 }
