@@ -134,14 +134,14 @@ export function naChoose(slot: u32, duid: usize, duidLen: u32, iaid: u32): u64 {
   for (let attempt: u32 = 0; attempt < NA_ATTEMPTS; attempt++) {
     const iid = sipHash(duid, duidLen, (<u64>iaid) | (<u64>attempt << 32) | (<u64>slot << 48));
     if (iidReserved(slot, iid)) continue;
-    if (B.bFindPositionClash(slot, iid) < 0) return iid;
+    if (B.bFindPosition(slot, iid) < 0) return iid;
   }
   return 0;
 }
 
 /** True when `iid` can be given to a new binding on `slot` (static host ids, Rebind adoption). */
 export function naFree(slot: u32, iid: u64): bool {
-  return iid != 0 && !iidReserved(slot, iid) && B.bFindPositionClash(slot, iid) < 0;
+  return iid != 0 && !iidReserved(slot, iid) && B.bFindPosition(slot, iid) < 0;
 }
 
 /** The index of the interface address whose prefix contains `addr` and

@@ -460,21 +460,10 @@ export function bPrefetchRecords(whole: bool): void {
   touched += sum;
 }
 
-/** The IA_NA binding holding interface identifier `position` on `slot`, or -1. */
-export function bFindPosition(slot: u32, position: u64): i32 {
-  if (capacity == 0) return -1;
-  const x = posHash(slot, position);
-  probeAt = x & idMask;
-  for (let j = oaNext(posSlots, x); j >= 0; j = oaNext(posSlots, x)) {
-    const r = rec(<u32>j);
-    if (load<u64>(r + B_POSITION) == position && load<u8>(r + B_SLOT) == slot) return j;
-  }
-  return -1;
-}
 
-/** A record on `slot` whose position clashes with `position` (the same low 32
- *  bits: the same address in a /96), or -1. */
-export function bFindPositionClash(slot: u32, position: u64): i32 {
+/** The IA_NA record on `slot` whose position clashes with `position` (the same
+ *  low 32 bits: the same address in a /96; positions given out never clash), or -1. */
+export function bFindPosition(slot: u32, position: u64): i32 {
   if (capacity == 0) return -1;
   const x = posHash(slot, position);
   probeAt = x & idMask;
